@@ -1,0 +1,35 @@
+"""Fixtures: marts built by the real generator from the real schema, with a fixed seed, in a temp folder."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def s_mart(tmp_path_factory) -> Path:
+    """The small demo mart (scale s, seed 7): built once per test worker, never written by a test."""
+    from mart.generate import generate
+
+    db = tmp_path_factory.mktemp("s_mart") / "mart.duckdb"
+    generate(db, scale="s", seed=SEED, progress=False)
+    return db
+
+
+@pytest.fixture
+def s_con(s_mart):
+    """A read-only connection to the s mart, for independent computations in tests."""
+    con = duckdb.connect(str(s_mart), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def app_env(s_mart, monkeypatch):
+    """Point the app at the s mart, as a user would with CRM_MART."""
+    monkeypatch.setenv("CRM_MART", str(s_mart))
+    yield s_mart
