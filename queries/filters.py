@@ -1,0 +1,74 @@
+"""The global drill-down filters, as plain data: what every query is scoped by."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+COMPARE_PREVIOUS = "previous period"
+COMPARE_LAST_YEAR = "same period last year"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """One view of the mart: a date range and the slice of organisation, product, segment and channel.
+
+    None (or an empty tuple) means "all". Geography narrows facts by the dealer that served them and
+    customers by their home dealer; product narrows sales and complaints by their product and other
+    customer facts to the product's owners; segment is the customer type; channel is the customer's
+    acquisition channel (a lead's source channel for leads).
+    """
+
+    start_on: date
+    end_on: date
+    region: str | None = None
+    province: str | None = None
+    dealer_id: int | None = None
+    product_ids: tuple[str, ...] = field(default_factory=tuple)
+    customer_types: tuple[str, ...] = field(default_factory=tuple)
+    channels: tuple[str, ...] = field(default_factory=tuple)
+    compare: str = COMPARE_PREVIOUS
+
+    def params(self) -> dict:
+        """The bound parameters every scoped query takes (see queries/scope.sql)."""
+        return {
+            "start_on": self.start_on,
+            "end_on": self.end_on,
+            "region": self.region,
+            "province": self.province,
+            "dealer_id": self.dealer_id,
+            "product_ids": list(self.product_ids) or None,
+            "customer_types": list(self.customer_types) or None,
+            "channels": list(self.channels) or None,
+        }
+
+    def comparison(self) -> "Filters":
+        """The same slice over the comparison period: the days just before, or the same days a year earlier."""
+        if self.compare == COMPARE_LAST_YEAR:
+            return replace(self, start_on=_year_earlier(self.start_on), end_on=_year_earlier(self.end_on))
+        days = (self.end_on - self.start_on).days + 1
+        return replace(self, start_on=self.start_on - timedelta(days=days), end_on=self.start_on - timedelta(days=1))
+
+    def describe(self) -> str:
+        """One line naming the active filters, for exports and captions."""
+        parts = [f"{self.start_on:%Y-%m-%d} to {self.end_on:%Y-%m-%d}"]
+        for label, value in (
+            ("region", self.region),
+            ("province", self.province),
+            ("dealer", self.dealer_id),
+            ("product", ", ".join(self.product_ids)),
+            ("segment", ", ".join(self.customer_types)),
+            ("channel", ", ".join(self.channels)),
+        ):
+            if value:
+                parts.append(f"{label}: {value}")
+        return "; ".join(parts)
+
+
+FILTER_PARAMS = frozenset(Filters(date.min, date.min).params())
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)

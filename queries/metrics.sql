@@ -1,0 +1,20 @@
+-- Metric formulas of DOMAIN.md, defined once as macros and used by name in every dataset.
+
+-- Gross margin of sales rows (a row without a cost has no known margin and is left out).
+create or replace temp macro gross_margin(revenue, cost) as sum(revenue - cost)::double;
+
+-- NPS: % of scores 9-10 minus % of scores 0-6. Always shown beside count(score), the number of responses.
+create or replace temp macro nps(score) as
+    100.0 * (count(score) filter (where score >= 9) - count(score) filter (where score <= 6)) / nullif(count(score), 0);
+
+-- CSAT: the mean score.
+create or replace temp macro csat(score) as avg(score);
+
+-- A share of rows where a condition holds, NULL where there are no rows.
+create or replace temp macro share(condition) as avg(case when condition then 1.0 when not condition then 0.0 end);
+
+-- Hours between two timestamps.
+create or replace temp macro hours_between(from_at, to_at) as date_diff('second', from_at, to_at) / 3600.0;
+
+-- Campaign ROI = (attributed gross margin - cost) / cost.
+create or replace temp macro roi(margin, cost) as (margin - cost) / nullif(cost, 0);

@@ -1,0 +1,88 @@
+"""The one path to the database: open the mart read-only and run a named .sql file with bound parameters."""
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from queries.filters import FILTER_PARAMS, Filters
+
+SQL_DIR = Path(__file__).resolve().parent
+# Macros every dataset builds on (filter scoping and metric formulas), created per connection so that an
+# older mart file still gets the current definitions.
+SHARED_SQL = ("scope.sql", "metrics.sql")
+TIME_LIMIT_S = 30.0
+_PARAM = re.compile(r"(?<![:\w])\$([a-z_][a-z0-9_]*)")
+
+
+class QueryError(RuntimeError):
+    pass
+
+
+def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection with the shared macros; share it, and run each query on its own cursor."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    for name in SHARED_SQL:
+        con.execute((SQL_DIR / name).read_text())
+    return con
+
+
+@lru_cache(maxsize=None)
+def sql_text(name: str) -> str:
+    path = SQL_DIR / f"{name}.sql"
+    if not path.exists():
+        raise QueryError(f"no dataset {name!r}: {path} does not exist")
+    return path.read_text()
+
+
+def sql_params(name: str) -> frozenset[str]:
+    """The named parameters ($name) a dataset's SQL binds."""
+    return frozenset(_PARAM.findall(_strip_comments(sql_text(name))))
+
+
+def dataset_names() -> list[str]:
+    return sorted(p.stem for p in SQL_DIR.glob("*.sql") if p.name not in SHARED_SQL)
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    filters: Filters | None = None,
+    time_limit_s: float = TIME_LIMIT_S,
+    **extra,
+) -> pl.DataFrame:
+    """Run queries/<name>.sql and return its rows as a Polars frame.
+
+    The SQL may use any of the filter parameters; every other parameter it binds must be passed in `extra`,
+    and nothing else may be: a mismatch between a SQL file and its caller fails loudly here.
+    """
+    wanted = sql_params(name)
+    params = {k: v for k, v in (filters.params() if filters else {}).items() if k in wanted}
+    missing_filters = (wanted & FILTER_PARAMS) - params.keys()
+    if missing_filters:
+        raise QueryError(f"{name}.sql needs the filters ({', '.join(sorted(missing_filters))}) but none were given")
+    extra_wanted = wanted - FILTER_PARAMS
+    if set(extra) != extra_wanted:
+        raise QueryError(
+            f"{name}.sql binds {sorted(extra_wanted)} besides the filters, but the caller passed {sorted(extra)}"
+        )
+    params.update(extra)
+    cursor = con.cursor()
+    # DuckDB has no statement timeout: interrupt from a timer so one slow query cannot hang a page.
+    timer = threading.Timer(time_limit_s, cursor.interrupt)
+    timer.start()
+    try:
+        return cursor.execute(sql_text(name), params).pl()
+    except duckdb.InterruptException as error:
+        raise QueryError(f"{name}.sql took longer than {time_limit_s:.0f} s") from error
+    finally:
+        timer.cancel()
+        cursor.close()
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)

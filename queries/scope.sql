@@ -1,0 +1,99 @@
+-- The global filters, applied in one place. Every dataset reads facts through these table macros,
+-- passing the filter parameters in this order:
+--   ($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+-- A NULL parameter means "all". Geography narrows a fact by the dealer that served it (a fact with no
+-- dealer, such as an HQ direct sale, only shows when no geography is chosen) and a customer by their
+-- home dealer. Product narrows sales and complaints by their product, and other customer facts to the
+-- product's owners. Segment is the customer type; channel the customer's acquisition channel.
+
+create or replace temp macro in_geo(d_region, d_province, d_dealer_id, p_region, p_province, p_dealer_id) as
+    (p_region is null or d_region = p_region)
+    and (p_province is null or d_province = p_province)
+    and (p_dealer_id is null or d_dealer_id = p_dealer_id);
+
+create or replace temp macro in_list(p_values, value) as
+    p_values is null or list_contains(p_values, value::varchar);
+
+-- One row per customer matching segment, channel and (optionally) product ownership; no geography.
+create or replace temp macro customer_scope(p_product_ids, p_customer_types, p_channels) as table
+select c.customer_id, c.customer_type, c.acquisition_channel, c.home_dealer_id, c.created_on
+from customers c
+where in_list(p_customer_types, c.customer_type)
+  and in_list(p_channels, c.acquisition_channel)
+  and (p_product_ids is null
+       or c.customer_id in (select customer_id from sales where list_contains(p_product_ids, product_id)));
+
+-- One row per dealer in the chosen geography.
+create or replace temp macro scoped_dealers(p_region, p_province, p_dealer_id) as table
+select * from dealers d
+where in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+
+-- One row per customer in scope, placed by their home dealer.
+create or replace temp macro scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+select c.*, d.region, d.province, d.dealer_name
+from customer_scope(p_product_ids, p_customer_types, p_channels) c
+left join dealers d on d.dealer_id = c.home_dealer_id
+where in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+
+-- One row per sale in the period and scope.
+create or replace temp macro scoped_sales(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+select s.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel
+from sales s
+join customer_scope(null, p_customer_types, p_channels) c using (customer_id)
+left join dealers d on d.dealer_id = s.dealer_id
+where s.sold_on between p_start_on and p_end_on
+  and in_list(p_product_ids, s.product_id)
+  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+
+-- One row per service visit in the period and scope.
+create or replace temp macro scoped_service_visits(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+select v.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel
+from service_visits v
+join customer_scope(p_product_ids, p_customer_types, p_channels) c using (customer_id)
+left join dealers d on d.dealer_id = v.dealer_id
+where v.visited_on between p_start_on and p_end_on
+  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+
+-- One row per sale or service visit in the period and scope (the customer_transactions view, scoped).
+create or replace temp macro scoped_transactions(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind, revenue, cost, region, province, dealer_name, customer_type
+from scoped_sales(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+union all
+select customer_id, dealer_id, visited_on, 'service', revenue, null, region, province, dealer_name, customer_type
+from scoped_service_visits(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels);
+
+-- One row per complaint received in the period and scope, with its derived status (as of now).
+create or replace temp macro scoped_complaints(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+select k.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel
+from complaint_lifecycle k
+join customer_scope(null, p_customer_types, p_channels) c using (customer_id)
+left join dealers d on d.dealer_id = k.dealer_id
+where k.received_at::date between p_start_on and p_end_on
+  and in_list(p_product_ids, k.product_id)
+  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+
+-- One row per survey response in the period and scope.
+create or replace temp macro scoped_surveys(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+select r.*, d.region, d.province, d.dealer_name, c.customer_type
+from surveys r
+join customer_scope(p_product_ids, p_customer_types, p_channels) c using (customer_id)
+left join dealers d on d.dealer_id = r.dealer_id
+where r.surveyed_on between p_start_on and p_end_on
+  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+
+-- One row per lead created in the period and scope. A prospect has no product or customer type yet,
+-- so those filters do not apply; channel is the lead's source channel.
+create or replace temp macro scoped_leads(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+select l.*, d.region, d.province, d.dealer_name
+from leads l
+join dealers d on d.dealer_id = l.dealer_id
+where l.created_at::date between p_start_on and p_end_on
+  and in_list(p_channels, l.source_channel)
+  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+
+-- One row per campaign contact in the period and scope, the customer placed by their home dealer.
+create or replace temp macro scoped_contacts(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+select cc.*, c.customer_type, c.region, c.province, c.dealer_name
+from campaign_contacts cc
+join scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) c using (customer_id)
+where cc.contacted_on between p_start_on and p_end_on;
