@@ -4,8 +4,15 @@
 create or replace temp macro gross_margin(revenue, cost) as sum(revenue - cost)::double;
 
 -- NPS: % of scores 9-10 minus % of scores 0-6. Always shown beside count(score), the number of responses.
+create or replace temp macro is_promoter(score) as score >= 9;
+create or replace temp macro is_detractor(score) as score <= 6;
+create or replace temp macro nps_from_counts(promoters, detractors, responses) as
+    100.0 * (promoters - detractors) / nullif(responses, 0);
 create or replace temp macro nps(score) as
-    100.0 * (count(score) filter (where score >= 9) - count(score) filter (where score <= 6)) / nullif(count(score), 0);
+    nps_from_counts(count(score) filter (where is_promoter(score)), count(score) filter (where is_detractor(score)), count(score));
+
+-- A rate from counts, NULL where the denominator is zero.
+create or replace temp macro rate(numerator, denominator) as numerator::double / nullif(denominator, 0);
 
 -- CSAT: the mean score.
 create or replace temp macro csat(score) as avg(score);

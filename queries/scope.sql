@@ -97,3 +97,52 @@ select cc.*, c.customer_type, c.region, c.province, c.dealer_name
 from campaign_contacts cc
 join scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) c using (customer_id)
 where cc.contacted_on between p_start_on and p_end_on;
+
+-- One row per campaign that ended in the period: its cost and what it brought, within the scope.
+-- A national campaign's cost is apportioned to the scope by the share of its contacts (or, for a campaign
+-- without contact lists, its leads) that fall in the scope; with no filter the share is 1.
+create or replace temp macro campaign_results_in_scope(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+with
+contacts_all as (select campaign_id, count(*) as n from campaign_contacts group by campaign_id),
+contacts_in_scope as (
+    select campaign_id, count(*) as n
+    from scoped_contacts(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    group by campaign_id
+),
+leads_all as (select campaign_id, count(*) as n from leads where campaign_id is not null group by campaign_id),
+leads_in_scope as (
+    select campaign_id, count(*) as n
+    from scoped_leads(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    where campaign_id is not null
+    group by campaign_id
+),
+attributed as (
+    select campaign_id, count(*) as count_sales, sum(quantity)::bigint as units,
+           sum(revenue)::double as attributed_revenue, gross_margin(revenue, cost) as attributed_margin
+    from scoped_sales(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    where campaign_id is not null
+    group by campaign_id
+),
+shares as (
+    select
+        c.*,
+        case
+            when p_region is null and p_province is null and p_dealer_id is null
+                 and p_product_ids is null and p_customer_types is null and p_channels is null then 1.0
+            when coalesce(ca.n, 0) > 0 then coalesce(cs.n, 0) / ca.n
+            when coalesce(la.n, 0) > 0 then coalesce(ls.n, 0) / la.n
+            else 0.0
+        end as cost_share,
+        coalesce(a.count_sales, 0) as count_sales,
+        coalesce(a.units, 0) as units,
+        coalesce(a.attributed_revenue, 0) as attributed_revenue,
+        coalesce(a.attributed_margin, 0) as attributed_margin
+    from campaigns c
+    left join contacts_all ca using (campaign_id)
+    left join contacts_in_scope cs using (campaign_id)
+    left join leads_all la using (campaign_id)
+    left join leads_in_scope ls using (campaign_id)
+    left join attributed a using (campaign_id)
+    where c.end_on between p_start_on and p_end_on
+)
+select *, actual_cost::double * cost_share as cost_in_scope from shares;

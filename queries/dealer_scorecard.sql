@@ -1,0 +1,120 @@
+-- One row per dealer in the chosen geography, plus one per region of those dealers and one national row
+-- (level = 'dealer' / 'region' / 'national'): the scorecard measures with their sample sizes.
+-- Region and national figures ignore the geography filter (they are the yardstick) but keep the others.
+with
+all_sales as (
+    select dealer_id, sum(quantity)::bigint as units, sum(revenue)::double as sales_revenue
+    from scoped_sales($start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+    where dealer_id is not null
+    group by dealer_id
+),
+retention_cohort as (
+    select customer_id, arg_min(dealer_id, sold_on) as dealer_id, min(sold_on) as sold_on
+    from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
+                      null, null, null, $product_ids, $customer_types, $channels)
+    where dealer_id is not null
+    group by customer_id
+),
+retention as (
+    select dealer_id, count(*) as count_retention_cohort,
+           count(*) filter (where exists (
+               select 1 from service_visits v
+               where v.customer_id = c.customer_id
+                 and v.visited_on > c.sold_on and v.visited_on <= (c.sold_on + interval 12 month)::date
+           )) as count_retained
+    from retention_cohort c
+    group by dealer_id
+),
+satisfaction as (
+    select dealer_id,
+           count(score) filter (where is_promoter(score)) as count_promoters,
+           count(score) filter (where is_detractor(score)) as count_detractors,
+           count(score) as count_nps_responses
+    from scoped_surveys($start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+    where survey_type in ('sales', 'service') and dealer_id is not null
+    group by dealer_id
+),
+customer_base as (
+    select home_dealer_id as dealer_id, count(*) as count_customers
+    from customer_scope($product_ids, $customer_types, $channels)
+    where created_on <= $end_on and home_dealer_id is not null
+    group by home_dealer_id
+),
+complaint_counts as (
+    select dealer_id,
+           count(*) as count_complaints,
+           count(*) filter (where is_met or is_due) as count_sla_complaints,
+           count(*) filter (where is_met) as count_sla_met
+    from (
+        select dealer_id,
+               resolved_at is not null and resolved_at <= due_at and resolved_at < $end_on + interval 1 day as is_met,
+               due_at < $end_on + interval 1 day as is_due
+        from scoped_complaints($start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+        where dealer_id is not null
+    )
+    group by dealer_id
+),
+lead_counts as (
+    select dealer_id,
+           count(*) filter (where outcome in ('won', 'lost')) as count_leads_closed,
+           count(*) filter (where outcome = 'won') as count_leads_won
+    from scoped_leads($start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+    group by dealer_id
+),
+per_dealer as (
+    select
+        d.dealer_id, d.dealer_name, d.region, d.province,
+        coalesce(s.units, 0) as units,
+        coalesce(s.sales_revenue, 0) as sales_revenue,
+        coalesce(r.count_retention_cohort, 0) as count_retention_cohort,
+        coalesce(r.count_retained, 0) as count_retained,
+        coalesce(f.count_promoters, 0) as count_promoters,
+        coalesce(f.count_detractors, 0) as count_detractors,
+        coalesce(f.count_nps_responses, 0) as count_nps_responses,
+        coalesce(b.count_customers, 0) as count_customers,
+        coalesce(k.count_complaints, 0) as count_complaints,
+        coalesce(k.count_sla_complaints, 0) as count_sla_complaints,
+        coalesce(k.count_sla_met, 0) as count_sla_met,
+        coalesce(l.count_leads_closed, 0) as count_leads_closed,
+        coalesce(l.count_leads_won, 0) as count_leads_won
+    from dealers d
+    left join all_sales s using (dealer_id)
+    left join retention r using (dealer_id)
+    left join satisfaction f using (dealer_id)
+    left join customer_base b using (dealer_id)
+    left join complaint_counts k using (dealer_id)
+    left join lead_counts l using (dealer_id)
+),
+rolled_up as (
+    select
+        case when grouping(dealer_id) = 0 then 'dealer' when grouping(region) = 0 then 'region' else 'national' end as level,
+        dealer_id,
+        any_value(dealer_name) as dealer_name,
+        region,
+        any_value(province) as province,
+        count(*) as count_dealers,
+        sum(units)::bigint as units,
+        sum(sales_revenue) as sales_revenue,
+        sum(count_retention_cohort)::bigint as count_retention_cohort,
+        rate(sum(count_retained), sum(count_retention_cohort)) as service_retention,
+        nps_from_counts(sum(count_promoters), sum(count_detractors), sum(count_nps_responses)) as nps,
+        sum(count_nps_responses)::bigint as count_nps_responses,
+        sum(count_customers)::bigint as count_customers,
+        sum(count_complaints)::bigint as count_complaints,
+        100 * rate(sum(count_complaints), sum(count_customers)) as complaints_per_100_customers,
+        sum(count_sla_complaints)::bigint as count_sla_complaints,
+        rate(sum(count_sla_met), sum(count_sla_complaints)) as sla_compliance,
+        sum(count_leads_closed)::bigint as count_leads_closed,
+        rate(sum(count_leads_won), sum(count_leads_closed)) as lead_conversion
+    from per_dealer
+    group by grouping sets ((region, dealer_id), (region), ())
+),
+in_scope as (
+    select dealer_id, region from scoped_dealers($region, $province, $dealer_id)
+)
+select *
+from rolled_up
+where (level = 'dealer' and dealer_id in (select dealer_id from in_scope))
+   or (level = 'region' and region in (select region from in_scope))
+   or level = 'national'
+order by level = 'national', level = 'region', sales_revenue desc

@@ -1,0 +1,88 @@
+-- One row: the overview KPIs of DOMAIN.md for the filtered slice over [$start_on, $end_on].
+with
+period_sales as (
+    select
+        sum(quantity)::bigint as units,
+        sum(revenue)::double as sales_revenue,
+        gross_margin(revenue, cost) as gross_margin
+    from scoped_sales($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+),
+period_service as (
+    select sum(revenue)::double as service_revenue
+    from scoped_service_visits($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+),
+in_scope as (
+    select customer_id
+    from scoped_customers($region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+),
+-- New: the customer's first transaction anywhere falls in the period.
+first_transactions as (
+    select customer_id, min(transacted_on) as first_on
+    from customer_transactions
+    group by customer_id
+),
+new_customers as (
+    select count(*) as new_customers
+    from first_transactions f
+    semi join in_scope using (customer_id)
+    where f.first_on between $start_on and $end_on
+),
+-- Active: at least one sale or service visit in the 12 months ending at the period's end.
+active_customers as (
+    select count(distinct t.customer_id) as active_customers
+    from customer_transactions t
+    semi join in_scope using (customer_id)
+    where t.transacted_on > ($end_on - interval 12 month)::date and t.transacted_on <= $end_on
+),
+-- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of buying.
+retention_cohort as (
+    select customer_id, min(sold_on) as sold_on
+    from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
+                      $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    group by customer_id
+),
+service_retention as (
+    select
+        count(*) as count_retention_cohort,
+        share(exists (
+            select 1 from service_visits v
+            where v.customer_id = c.customer_id
+              and v.visited_on > c.sold_on and v.visited_on <= (c.sold_on + interval 12 month)::date
+        )) as service_retention
+    from retention_cohort c
+),
+satisfaction as (
+    select nps(score) as nps, count(score) as count_nps_responses
+    from scoped_surveys($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    where survey_type in ('sales', 'service')
+),
+-- Backlog: received by the period's end and not closed by then.
+complaints_to_date as (
+    select *
+    from scoped_complaints(date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+),
+backlog as (
+    select count(*) as complaint_backlog
+    from complaints_to_date
+    where closed_at is null or closed_at >= $end_on + interval 1 day
+),
+-- SLA: of the period's complaints whose outcome is known at its end (resolved, or past the deadline),
+-- the share resolved by the deadline.
+sla as (
+    select count(*) as count_sla_complaints, share(is_met) as sla_compliance
+    from (
+        select
+            resolved_at is not null and resolved_at <= due_at and resolved_at < $end_on + interval 1 day as is_met,
+            due_at < $end_on + interval 1 day as is_due
+        from complaints_to_date
+        where received_at >= $start_on
+    )
+    where is_met or is_due
+),
+campaign_roi as (
+    select roi(sum(attributed_margin), sum(cost_in_scope)) as campaign_roi, count(*) as count_campaigns
+    from campaign_results_in_scope($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+)
+select *
+from period_sales, period_service, new_customers, active_customers, service_retention, satisfaction,
+     backlog, sla, campaign_roi
