@@ -1,6 +1,7 @@
 """The one path to the database: open the mart read-only and run a named .sql file with bound parameters."""
 from __future__ import annotations
 
+import queue
 import re
 import threading
 from functools import lru_cache
@@ -23,12 +24,36 @@ class QueryError(RuntimeError):
     pass
 
 
-def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection with the shared macros; share it, and run each query on its own cursor."""
-    con = duckdb.connect(str(db_path), read_only=True)
-    for name in SHARED_SQL:
-        con.execute((SQL_DIR / name).read_text())
-    return con
+class Mart:
+    """A read-only mart with a pool of cursors that carry the shared macros.
+
+    DuckDB cursors are separate connections to one database, so temp macros must be created on each; that
+    costs tens of milliseconds, so cursors are made once and reused, one per concurrent query (thread-safe).
+    """
+
+    def __init__(self, db_path: str | Path):
+        self.path = str(db_path)
+        self._con = duckdb.connect(self.path, read_only=True)
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._shared_sql = "\n".join((SQL_DIR / name).read_text() for name in SHARED_SQL)
+
+    def checkout(self) -> duckdb.DuckDBPyConnection:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            cursor = self._con.cursor()
+            cursor.execute(self._shared_sql)
+            return cursor
+
+    def checkin(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._idle.put(cursor)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def connect(db_path: str | Path) -> Mart:
+    return Mart(db_path)
 
 
 @lru_cache(maxsize=None)
@@ -49,7 +74,7 @@ def dataset_names() -> list[str]:
 
 
 def run(
-    con: duckdb.DuckDBPyConnection,
+    mart: Mart,
     name: str,
     filters: Filters | None = None,
     time_limit_s: float = TIME_LIMIT_S,
@@ -71,17 +96,18 @@ def run(
             f"{name}.sql binds {sorted(extra_wanted)} besides the filters, but the caller passed {sorted(extra)}"
         )
     params.update(extra)
-    cursor = con.cursor()
+    cursor = mart.checkout()
     # DuckDB has no statement timeout: interrupt from a timer so one slow query cannot hang a page.
     timer = threading.Timer(time_limit_s, cursor.interrupt)
     timer.start()
     try:
-        return cursor.execute(sql_text(name), params).pl()
+        frame = cursor.sql(sql_text(name), params=params).pl()
     except duckdb.InterruptException as error:
         raise QueryError(f"{name}.sql took longer than {time_limit_s:.0f} s") from error
     finally:
         timer.cancel()
-        cursor.close()
+        mart.checkin(cursor)
+    return frame
 
 
 def _strip_comments(sql: str) -> str:

@@ -1,0 +1,27 @@
+"""The frame: page config, navigation, the mart's as-of date and the global filter bar every page obeys."""
+import streamlit as st
+
+from dashboard import data, filter_bar
+
+st.set_page_config(page_title="CRM analytics", page_icon="🚗", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Executive overview", icon="📊", url_path="overview", default=True),
+    st.Page("pages/dealer_scorecard.py", title="Dealer scorecard", icon="🏪", url_path="dealers"),
+    st.Page("pages/data_quality.py", title="Data quality", icon="🧪", url_path="data-quality"),
+]
+
+try:
+    info = data.load("mart_info")
+except data.MartMissing as missing:
+    st.error(str(missing))
+    st.stop()
+
+as_of = info["as_of_on"][0]
+first_on = info["first_sale_on"][0] or info["as_of_on"][0]
+page = st.navigation(PAGES)
+st.session_state["filters"] = filter_bar.render(as_of, first_on)
+st.session_state["as_of"] = as_of
+st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {info['source'][0]}")
+filter_bar.show_url_notice()
+page.run()

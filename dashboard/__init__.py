@@ -1,0 +1,1 @@
+"""Streamlit-facing helpers: cached data access, the filter bar, metric names and reusable page parts."""

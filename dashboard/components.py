@@ -1,0 +1,80 @@
+"""Page parts every page uses: KPI tiles, charts with the rows and SQL behind them, the drill breadcrumb."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, export, filter_bar
+from dashboard.metrics import METRICS, delta_text, format_metric
+from queries.filters import Filters
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | None = None) -> None:
+    """One KPI: value, change against the comparison period, a sparkline and the sample size where it has one."""
+    metric = METRICS[name]
+    value = current.get(name)
+    label = metric.label
+    if metric.count_column:
+        label += f" (n={int(current.get(metric.count_column) or 0):,})"
+    spark_values = None
+    if spark is not None and name in spark.columns:
+        spark_values = [v for v in spark[name].to_list() if v is not None]
+    st.metric(
+        label,
+        format_metric(name, value),
+        delta=delta_text(name, value, previous.get(name)),
+        delta_color="normal" if metric.higher_is_better else "inverse",
+        help=metric.definition,
+        chart_data=spark_values or None,
+        chart_type="line",
+        border=True,
+    )
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon="ℹ️")
+
+
+def rows_and_sql(df: pl.DataFrame, dataset: str, title: str, filters: Filters | None, as_of: date, key: str) -> None:
+    """The rows behind a chart and the SQL that made them, with CSV and Excel downloads."""
+    with st.expander(f"Rows and SQL: {title}"):
+        st.dataframe(df, hide_index=True, width="stretch")
+        st.code(data.sql_of(dataset), language="sql")
+        filters_text = filters.describe() if filters else "none (whole mart)"
+        # The files are made only when someone clicks, not on every rerun.
+        name = slug(title)
+        left, right = st.columns(2)
+        left.download_button(
+            "Download CSV", lambda: export.to_csv(df, title, filters_text, as_of), file_name=f"{name}.csv",
+            mime="text/csv", key=f"csv_{key}", on_click="ignore",
+        )
+        right.download_button(
+            "Download Excel", lambda: export.to_excel(df, title, filters_text, as_of), file_name=f"{name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
+            on_click="ignore",
+        )
+
+
+def breadcrumb(filters: Filters, dealer_name: str | None) -> None:
+    """All regions > region > province > dealer, each step a button back up."""
+    steps = [("All regions", "all")]
+    if filters.region:
+        steps.append((filters.region, "region"))
+    if filters.province:
+        steps.append((filters.province, "province"))
+    if filters.dealer_id is not None:
+        steps.append((dealer_name or f"dealer #{filters.dealer_id}", None))
+    cols = st.columns(len(steps) + 2)
+    for i, (label, level) in enumerate(steps):
+        is_last = i == len(steps) - 1
+        cols[i].button(
+            label if not is_last else f"**{label}**", key=f"crumb_{i}", disabled=is_last,
+            on_click=filter_bar.drill_up, args=(level,), type="tertiary",
+        )

@@ -1,0 +1,151 @@
+"""The global filter bar: every widget is bound to the URL, so a copied link opens the same view and the
+filters survive page switches and reloads. Returns the active Filters."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data
+from queries.filters import COMPARE_LAST_YEAR, COMPARE_PREVIOUS, Filters
+
+CHANNELS = ["website", "call_center", "vertical_media", "wechat", "auto_show", "walk_in", "phone"]
+SEGMENTS = ["individual", "fleet"]
+# URL keys of the filters, in the order the bar shows them.
+KEYS = ("period", "compare", "region", "province", "dealer", "product", "segment", "channel")
+
+
+def default_period(as_of: date) -> tuple[date, date]:
+    """The last twelve full months up to the data's as-of date."""
+    return (as_of - timedelta(days=364), as_of)
+
+
+def render(as_of: date, first_on: date) -> Filters:
+    dealers = data.load("filter_dealers")
+    products = data.load("filter_products")
+    _notice_invalid_url_values(dealers, products)
+
+    bar = st.sidebar
+    bar.header("Filters")
+    period = bar.date_input(
+        "Period", value=default_period(as_of), min_value=first_on, max_value=as_of,
+        key="period", bind="query-params", format="YYYY-MM-DD",
+    )
+    compare = bar.selectbox("Compare with", [COMPARE_PREVIOUS, COMPARE_LAST_YEAR], key="compare", bind="query-params")
+
+    regions = dealers["region"].unique().sort().to_list()
+    region = bar.selectbox("Region", regions, index=None, placeholder="All regions", key="region", bind="query-params")
+    in_region = dealers.filter(pl.col("region") == region) if region else dealers
+    provinces = in_region["province"].unique().sort().to_list()
+    province = bar.selectbox("Province", provinces, index=None, placeholder="All provinces", key="province", bind="query-params")
+    in_province = in_region.filter(pl.col("province") == province) if province else in_region
+    names = dict(zip(in_province["dealer_id"].to_list(), in_province["dealer_name"].to_list()))
+    dealer_id = bar.selectbox(
+        "Dealer", list(names), index=None, placeholder="All dealers", key="dealer", bind="query-params",
+        format_func=lambda d: dealer_label(d, names.get(d, "")),
+    )
+
+    product_names = dict(zip(products["product_id"].to_list(), products["product_name"].to_list()))
+    product_ids = bar.multiselect(
+        "Product", list(product_names), key="product", bind="query-params", placeholder="All products",
+        format_func=lambda p: product_names.get(p, p),
+    )
+    segments = bar.multiselect("Segment", SEGMENTS, key="segment", bind="query-params", placeholder="All segments")
+    channels = bar.multiselect("Channel", CHANNELS, key="channel", bind="query-params", placeholder="All channels")
+
+    start_on, end_on = _period_bounds(period, as_of)
+    return Filters(
+        start_on=start_on, end_on=end_on, region=region, province=province, dealer_id=dealer_id,
+        product_ids=tuple(product_ids), customer_types=tuple(segments), channels=tuple(channels), compare=compare,
+    )
+
+
+def dealer_label(dealer_id: int, name: str) -> str:
+    return f"{name} (#{dealer_id})"
+
+
+def drill_to(level: str, value) -> None:
+    """Set the geography one level down (a chart click or the breadcrumb); run as a widget callback."""
+    if level == "region":
+        st.session_state.update(region=value, province=None, dealer=None)
+    elif level == "province":
+        st.session_state.update(province=value, dealer=None)
+    elif level == "dealer":
+        st.session_state.update(dealer=value)
+
+
+def drill_up(level: str) -> None:
+    """Step back to a breadcrumb level: 'all', 'region' or 'province'."""
+    if level == "all":
+        st.session_state.update(region=None, province=None, dealer=None)
+    elif level == "region":
+        st.session_state.update(province=None, dealer=None)
+    elif level == "province":
+        st.session_state.update(dealer=None)
+
+
+def _period_bounds(period, as_of: date) -> tuple[date, date]:
+    # While a person is picking a range the widget holds one date: treat it as a single day.
+    if isinstance(period, (tuple, list)):
+        if len(period) == 2:
+            return period[0], period[1]
+        if len(period) == 1:
+            return period[0], period[0]
+        return default_period(as_of)
+    return period, period
+
+
+def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame) -> None:
+    """Streamlit drops URL values that match no option; say so once, on the first run of a session."""
+    if st.session_state.get("_url_checked"):
+        return
+    st.session_state["_url_checked"] = True
+    params = st.query_params
+    problems = []
+    region = params.get("region")
+    regions = set(dealers["region"].to_list())
+    if region is not None and region not in regions:
+        problems.append(f"region '{region}' is not a region of this mart")
+        region = None
+    province = params.get("province")
+    provinces = set((dealers.filter(pl.col("region") == region) if region else dealers)["province"].to_list())
+    if province is not None and province not in provinces:
+        problems.append(f"province '{province}' is not a province" + (f" of {region}" if region else ""))
+        province = None
+    dealer = params.get("dealer")
+    scope = dealers
+    if region:
+        scope = scope.filter(pl.col("region") == region)
+    if province:
+        scope = scope.filter(pl.col("province") == province)
+    labels = {dealer_label(d, n) for d, n in zip(scope["dealer_id"].to_list(), scope["dealer_name"].to_list())}
+    if dealer is not None and dealer not in labels:
+        problems.append(f"dealer '{dealer}' is not a dealer in the chosen area")
+    allowed = {
+        "product": set(products["product_name"].to_list()),
+        "segment": set(SEGMENTS),
+        "channel": set(CHANNELS),
+    }
+    for key, options in allowed.items():
+        for value in params.get_all(key):
+            for part in value.split(","):
+                if part and part not in options:
+                    problems.append(f"{key} '{part}' is not one of the choices")
+    compare = params.get("compare")
+    if compare is not None and compare not in (COMPARE_PREVIOUS, COMPARE_LAST_YEAR):
+        problems.append(f"compare '{compare}' is not one of the choices")
+    for value in params.get_all("period"):
+        for part in value.split(","):
+            try:
+                date.fromisoformat(part)
+            except ValueError:
+                problems.append(f"period '{part}' is not a date (YYYY-MM-DD)")
+    if problems:
+        st.session_state["_url_notice"] = "Some values in the link were ignored: " + "; ".join(problems) + "."
+
+
+def show_url_notice() -> None:
+    notice = st.session_state.get("_url_notice")
+    if notice:
+        st.warning(notice, icon="⚠️")

@@ -1,0 +1,94 @@
+"""The metrics of DOMAIN.md by name: label, format, definition and direction. Formulas live in the SQL
+(queries/metrics.sql and the datasets); this module is how pages name, format and explain them."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    unit: str  # count | money | share | score | ratio | hours
+    definition: str
+    higher_is_better: bool = True
+    count_column: str | None = None  # the sample size shown beside it
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in [
+        Metric("units", "Units sold", "count", "Sum of quantity over sales in the period."),
+        Metric("sales_revenue", "Sales revenue", "money", "Sum of revenue over sales in the period."),
+        Metric("gross_margin", "Gross margin", "money", "Sum of revenue - cost over sales in the period (sales with a cost)."),
+        Metric("service_revenue", "Service revenue", "money", "Sum of service visit revenue in the period."),
+        Metric("new_customers", "New customers", "count", "Customers whose first sale or service visit falls in the period."),
+        Metric("active_customers", "Active customers", "count", "Customers with a sale or service visit in the 12 months ending at the period's end."),
+        Metric(
+            "service_retention", "Service retention", "share",
+            "Of customers who bought 12-24 months before the period's end, the share with a service visit within 12 months of buying.",
+            count_column="count_retention_cohort",
+        ),
+        Metric("nps", "NPS", "score", "% of sales and service survey scores 9-10 minus % of scores 0-6.", count_column="count_nps_responses"),
+        Metric("complaint_backlog", "Complaint backlog", "count", "Complaints received by the period's end and not closed by then.", higher_is_better=False),
+        Metric(
+            "sla_compliance", "Complaint SLA compliance", "share",
+            "Of the period's complaints whose outcome is known at its end, the share resolved within the severity's deadline.",
+            count_column="count_sla_complaints",
+        ),
+        Metric(
+            "campaign_roi", "Campaign ROI", "ratio",
+            "(Attributed gross margin - cost) / cost, over campaigns that ended in the period; cost apportioned to the filtered scope.",
+            count_column="count_campaigns",
+        ),
+        Metric("complaints_per_100_customers", "Complaints per 100 customers", "number", "Complaints received in the period per 100 customers of the dealer.", higher_is_better=False),
+        Metric("lead_conversion", "Lead conversion", "share", "Won leads / closed (won or lost) leads created in the period.", count_column="count_leads_closed"),
+    ]
+}
+
+
+def fmt(value, unit: str) -> str:
+    """A value as a person reads it: CNY with ¥ and k/M/B, shares as %, counts with separators."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if unit == "money":
+        return _money(float(value))
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "ratio":
+        return f"{100 * value:+.0f}%"
+    if unit == "score":
+        return f"{value:.1f}"
+    if unit == "hours":
+        return f"{value:,.1f} h"
+    if unit == "count":
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+def format_metric(name: str, value) -> str:
+    return fmt(value, METRICS[name].unit)
+
+
+def delta_text(name: str, current, previous) -> str | None:
+    """The change against the comparison period, in the metric's own terms (points for shares and scores)."""
+    if current is None or previous is None:
+        return None
+    unit = METRICS[name].unit
+    if unit in ("share", "ratio"):
+        return f"{100 * (current - previous):+.1f} pts"
+    if unit == "score":
+        return f"{current - previous:+.1f}"
+    if previous == 0:
+        return None
+    return f"{100 * (current - previous) / abs(previous):+.1f}%"
+
+
+def _money(value: float) -> str:
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= limit:
+            return f"{sign}¥{value / limit:,.2f}{suffix}"
+    return f"{sign}¥{value:,.0f}"

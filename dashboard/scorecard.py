@@ -1,0 +1,41 @@
+"""Ranking dealers honestly: a rate from a small sample is flagged and left unranked, not ranked as certain."""
+from __future__ import annotations
+
+import polars as pl
+
+# The measures of the scorecard: (metric, sample-size column, smallest sample that is ranked).
+MEASURES: dict[str, tuple[str | None, int]] = {
+    "sales_revenue": (None, 0),
+    "units": (None, 0),
+    "service_retention": ("count_retention_cohort", 30),
+    "nps": ("count_nps_responses", 30),
+    "complaints_per_100_customers": ("count_customers", 50),
+    "sla_compliance": ("count_sla_complaints", 20),
+    "lead_conversion": ("count_leads_closed", 30),
+}
+LOWER_IS_BETTER = {"complaints_per_100_customers"}
+
+
+def rank_dealers(scorecard: pl.DataFrame, metric: str) -> pl.DataFrame:
+    """Dealer rows with `rank` (1 = best on `metric`) and `is_small_sample`; small samples get no rank."""
+    sample_column, minimum = MEASURES[metric]
+    dealers = scorecard.filter(pl.col("level") == "dealer")
+    small = pl.lit(False) if sample_column is None else pl.col(sample_column) < minimum
+    dealers = dealers.with_columns(is_small_sample=small | pl.col(metric).is_null())
+    descending = metric not in LOWER_IS_BETTER
+    rank = (
+        pl.when(~pl.col("is_small_sample"))
+        .then(pl.col(metric))
+        .rank(method="min", descending=descending)
+        .cast(pl.Int64)
+    )
+    # Polars ranks nulls as null, so small samples stay unranked.
+    return dealers.with_columns(rank=rank).sort(["is_small_sample", "rank"], nulls_last=True)
+
+
+def yardsticks(scorecard: pl.DataFrame, metric: str) -> dict[str, float | None]:
+    """The metric for each region in the scorecard and for the nation: what every dealer is compared with."""
+    out = {row["region"]: row[metric] for row in scorecard.filter(pl.col("level") == "region").iter_rows(named=True)}
+    national = scorecard.filter(pl.col("level") == "national")
+    out["national"] = national[metric][0] if len(national) else None
+    return out

@@ -1,0 +1,90 @@
+"""Executive overview: KPI tiles against the comparison period, monthly trends, a regional breakdown that drills."""
+from datetime import timedelta
+
+import plotly.express as px
+import polars as pl
+import streamlit as st
+
+from dashboard import components, data, filter_bar, page
+
+filters, as_of = page.context()
+comparison = filters.comparison()
+
+st.title("Executive overview")
+st.caption(f"{filters.describe()} · compared with {comparison.start_on:%Y-%m-%d} to {comparison.end_on:%Y-%m-%d} ({filters.compare})")
+
+dealers = data.load("filter_dealers")
+dealer_name = None
+if filters.dealer_id is not None:
+    match = dealers.filter(pl.col("dealer_id") == filters.dealer_id)["dealer_name"]
+    dealer_name = match[0] if len(match) else None
+components.breadcrumb(filters, dealer_name)
+
+current = data.load("kpi_summary", filters).row(0, named=True)
+previous = data.load("kpi_summary", comparison).row(0, named=True)
+spark_filters = filters.__class__(**{**filters.__dict__, "start_on": min(filters.start_on, filters.end_on - timedelta(days=364))})
+monthly_for_spark = data.load("kpi_monthly", spark_filters)
+
+TILES = [
+    ["units", "sales_revenue", "gross_margin", "service_revenue"],
+    ["new_customers", "active_customers", "service_retention", "nps"],
+    ["complaint_backlog", "sla_compliance", "campaign_roi"],
+]
+for row in TILES:
+    cols = st.columns(4)
+    for col, name in zip(cols, row):
+        with col:
+            components.kpi_tile(name, current, previous, monthly_for_spark)
+
+st.subheader("Monthly trends")
+monthly = data.load("kpi_monthly", filters)
+if monthly["units"].sum() == 0 and monthly["service_revenue"].sum() == 0:
+    components.empty_state("No sales or service visits in this period and scope: widen the filters.")
+else:
+    left, right = st.columns(2)
+    with left:
+        fig = px.bar(monthly.to_pandas(), x="month", y="sales_revenue", title="Sales revenue by month",
+                     labels={"sales_revenue": "Sales revenue (CNY)", "month": ""})
+        fig.add_scatter(x=monthly["month"].to_list(), y=monthly["gross_margin"].to_list(), name="Gross margin", mode="lines+markers")
+        st.plotly_chart(fig, key="trend_revenue")
+    with right:
+        fig = px.line(monthly.to_pandas(), x="month", y=["units", "complaints_received"], markers=True,
+                      title="Units sold and complaints received by month", labels={"value": "", "month": "", "variable": ""})
+        st.plotly_chart(fig, key="trend_units")
+    components.rows_and_sql(monthly, "kpi_monthly", "Monthly trends", filters, as_of, key="monthly")
+
+st.subheader("Where the sales come from")
+areas = data.load("sales_by_area", filters)
+if filters.dealer_id is not None:
+    customers = data.load("dealer_customers", filters)
+    st.markdown(f"**Customers of {dealer_name or filters.dealer_id} in the period** ({len(customers):,} shown, largest first)")
+    if customers.is_empty():
+        components.empty_state("This dealer has no sales or service visits in the period.")
+    else:
+        st.dataframe(customers, hide_index=True, width="stretch")
+        components.rows_and_sql(customers, "dealer_customers", "Dealer customers", filters, as_of, key="dealer_customers")
+elif areas.is_empty():
+    components.empty_state("No sales in this period and scope.")
+else:
+    level = areas.filter(pl.col("level") != "hq")["level"].first() or "region"
+    fig = px.bar(areas.to_pandas(), x="area", y="sales_revenue", color="level", hover_data=["units", "gross_margin", "count_customers"],
+                 custom_data=["area", "level", "dealer_id"], title=f"Sales revenue by {level} — click a bar to drill down",
+                 labels={"sales_revenue": "Sales revenue (CNY)", "area": ""})
+
+    def drill_from_chart():
+        points = st.session_state["area_chart"].selection.points
+        if points:
+            area, clicked_level, dealer_id = points[0]["customdata"][:3]
+            if clicked_level != "hq":
+                filter_bar.drill_to(clicked_level, dealer_id if clicked_level == "dealer" else area)
+
+    st.plotly_chart(fig, key="area_chart", on_select=drill_from_chart, selection_mode="points")
+    drillable = areas.filter(pl.col("level") != "hq")
+    choices = drillable["dealer_id"].to_list() if level == "dealer" else drillable["area"].to_list()
+    labels = dict(zip(choices, drillable["area"].to_list()))
+    st.selectbox(
+        f"Drill into a {level}", choices, index=None, key="drill_choice", placeholder=f"Choose a {level}",
+        format_func=lambda c: labels.get(c, str(c)),
+        on_change=lambda: filter_bar.drill_to(level, st.session_state["drill_choice"]),
+    )
+    components.rows_and_sql(areas, "sales_by_area", f"Sales by {level}", filters, as_of, key="areas")
