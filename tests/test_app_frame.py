@@ -1,0 +1,154 @@
+"""The real app under AppTest: every page renders, with and without filters, showing the computed numbers."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.metrics import format_metric
+from queries import runner
+from queries.filters import Filters
+from tests.independent import frame as independent
+
+PAGES = ["pages/overview.py", "pages/dealer_scorecard.py", "pages/data_quality.py"]
+
+
+@pytest.fixture(scope="module")
+def tables(s_mart):
+    return independent.read_tables(s_mart)
+
+
+@pytest.fixture(scope="module")
+def as_of(s_mart):
+    m = runner.connect(s_mart)
+    try:
+        return runner.run(m, "mart_info")["as_of_on"][0]
+    finally:
+        m.close()
+
+
+def new_app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file("app.py", default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def metric_value(at: AppTest, label_start: str) -> str:
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return m.value
+    raise AssertionError(f"no metric {label_start!r} among {[m.label for m in at.metric]}")
+
+
+def test_overview_shows_the_kpis_of_the_default_period(app_env, tables, as_of):
+    at = new_app().run()
+    assert not at.exception
+    f = Filters(start_on=as_of - timedelta(days=364), end_on=as_of)
+    want = independent.kpis(tables, f)
+    assert metric_value(at, "Units sold") == format_metric("units", want["units"])
+    assert metric_value(at, "Sales revenue") == format_metric("sales_revenue", want["sales_revenue"])
+    assert metric_value(at, "Service revenue") == format_metric("service_revenue", want["service_revenue"])
+    assert metric_value(at, "Active customers") == format_metric("active_customers", want["active_customers"])
+    assert metric_value(at, "NPS") == format_metric("nps", want["nps"])
+    assert metric_value(at, f"NPS (n={want['count_nps_responses']:,})")
+    assert metric_value(at, "Complaint backlog") == format_metric("complaint_backlog", want["complaint_backlog"])
+
+
+def test_region_filter_changes_the_numbers_and_cascades(app_env, tables, as_of):
+    at = new_app().run()
+    region = tables["dealers"].sort("dealer_id")["region"][0]
+    at.selectbox(key="region").select(region).run()
+    assert not at.exception
+    f = Filters(start_on=as_of - timedelta(days=364), end_on=as_of, region=region)
+    want = independent.kpis(tables, f)
+    assert metric_value(at, "Units sold") == format_metric("units", want["units"])
+    provinces = set(tables["dealers"].filter(pl.col("region") == region)["province"])
+    assert set(at.selectbox(key="province").options) == provinces
+    assert at.query_params["region"] == [region] or at.query_params["region"] == region
+
+
+def test_every_page_renders_with_and_without_filters(app_env, tables):
+    region = tables["dealers"].sort("dealer_id")["region"][0]
+    for page in PAGES:
+        at = new_app().run()
+        at.switch_page(page).run()
+        assert not at.exception, page
+        at.selectbox(key="region").select(region).run()
+        assert not at.exception, page
+        at.multiselect(key="segment").select("fleet").run()
+        assert not at.exception, page
+
+
+def test_a_link_with_filters_opens_that_view(app_env, tables, as_of):
+    region = tables["dealers"].sort("dealer_id")["region"][0]
+    at = new_app({"region": region, "segment": "fleet"}).run()
+    assert not at.exception
+    assert at.selectbox(key="region").value == region
+    f = Filters(start_on=as_of - timedelta(days=364), end_on=as_of, region=region, customer_types=("fleet",))
+    assert metric_value(at, "Units sold") == format_metric("units", independent.kpis(tables, f)["units"])
+
+
+def test_invalid_link_values_are_dropped_with_a_notice(app_env):
+    at = new_app({"region": "Atlantis", "channel": "carrier_pigeon"}).run()
+    assert not at.exception
+    notices = " ".join(w.value for w in at.warning)
+    assert "Atlantis" in notices and "carrier_pigeon" in notices
+    assert at.selectbox(key="region").value is None
+
+
+def test_drill_down_reaches_a_dealers_customers(app_env, tables, as_of):
+    at = new_app().run()
+    region = tables["dealers"].sort("dealer_id")["region"][0]
+    at.selectbox(key="drill_choice").select(region).run()
+    assert at.selectbox(key="region").value == region
+    province = at.selectbox(key="drill_choice").options[0]
+    at.selectbox(key="drill_choice").select(province).run()
+    assert at.selectbox(key="province").value == province
+    # At dealer level the drill box offers dealers by id.
+    drill = at.selectbox(key="drill_choice")
+    at.selectbox(key="drill_choice").set_value(drill.options and int(_first_dealer(tables, region, province))).run()
+    assert not at.exception
+    assert at.selectbox(key="dealer").value is not None
+    assert any("Customers of" in md.value for md in at.markdown)
+    # The breadcrumb steps back up to all regions.
+    at.button(key="crumb_0").click().run()
+    assert at.selectbox(key="region").value is None
+
+
+def _first_dealer(tables, region, province):
+    d = tables["dealers"].filter((pl.col("region") == region) & (pl.col("province") == province))
+    sold = tables["sales"].group_by("dealer_id").len()
+    d = d.join(sold, on="dealer_id", how="left").sort(["len", "dealer_id"], descending=[True, False], nulls_last=True)
+    return d["dealer_id"][0]
+
+
+def test_scorecard_ranks_and_flags_small_samples(app_env):
+    at = new_app().run()
+    at.switch_page("pages/dealer_scorecard.py").run()
+    at.selectbox(key="rank_by").select("nps").run()
+    assert not at.exception
+    assert any("not ranked" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    ranked = table[table["rank"].notna()]
+    assert list(ranked["rank"]) == sorted(ranked["rank"])
+    assert (table[table["is_small_sample"]]["rank"].isna()).all()
+
+
+def test_empty_filter_shows_a_message_not_an_error(app_env):
+    at = new_app({"product": "no-such-product"}).run()
+    at = new_app().run()
+    at.date_input(key="period").set_value((at.date_input(key="period").min, at.date_input(key="period").min)).run()
+    assert not at.exception
+
+
+def test_data_quality_lists_every_table(app_env, tables):
+    at = new_app().run()
+    at.switch_page("pages/data_quality.py").run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    for name in ("customers", "sales", "complaints"):
+        assert int(shown[shown["table_name"] == name]["count_rows"].iloc[0]) == tables[name].height

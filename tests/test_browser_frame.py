@@ -1,0 +1,65 @@
+"""End to end in headless Chromium: pick a region, drill to a dealer, reload, see the same view, export."""
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tests.browser import chromium_page, choose, dashboard_server, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(s_mart):
+    with dashboard_server(s_mart) as url:
+        yield url
+
+
+def test_drill_to_a_dealer_survives_a_reload_and_exports(server, s_con, tmp_path):
+    dealers = pl.from_arrow(s_con.execute("select * from dealers order by dealer_id").to_arrow_table())
+    region = dealers["region"][0]
+    with chromium_page() as page:
+        page.goto(server)
+        wait_for_app(page)
+        page.get_by_text("Executive overview").first.wait_for()
+
+        choose(page, "Region", region)
+        wait_for_app(page)
+        assert f"region={region}" in page.url
+
+        page.get_by_text("Drill into a province").wait_for()
+        provinces = dealers.filter(pl.col("region") == region)["province"].unique().sort().to_list()
+        box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Drill into a province", exact=True))
+        box.locator("div[data-baseweb='select']").first.click()
+        page.get_by_role("option").first.click()
+        wait_for_app(page)
+        assert "province=" in page.url
+        province = next(p for p in provinces if f"province={p}".replace(" ", "+") in page.url or f"province={p}" in page.url)
+
+        box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Drill into a dealer", exact=True))
+        box.locator("div[data-baseweb='select']").first.click()
+        page.get_by_role("option").first.click()
+        wait_for_app(page)
+        assert "dealer=" in page.url
+        page.get_by_text("Customers of").first.wait_for()
+        url = page.url
+
+        page.reload()
+        wait_for_app(page)
+        assert page.url == url
+        page.get_by_text("Customers of").first.wait_for()
+        crumbs = page.get_by_test_id("stButton")
+        assert crumbs.filter(has_text=region).count() >= 1
+        assert crumbs.filter(has_text=province).count() >= 1
+
+        page.get_by_text("Rows and SQL: Dealer customers").click()
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download CSV").last.click()
+        path = tmp_path / "export.csv"
+        info.value.save_as(path)
+        text = path.read_text()
+        assert text.startswith("# Dealer customers")
+        assert f"region: {region}" in text and "data as of:" in text
+        rows = pl.read_csv(path, comment_prefix="#")
+        assert rows.height > 0 and "customer_id" in rows.columns
+        page.screenshot(path=str(tmp_path / "dealer.png"), full_page=True)

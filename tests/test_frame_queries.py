@@ -1,0 +1,176 @@
+"""The overview and scorecard datasets against independent Polars computations on the s mart."""
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from queries import runner
+from queries.filters import COMPARE_LAST_YEAR, FILTER_PARAMS, Filters
+from tests.independent import frame as independent
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def tables(s_mart):
+    return independent.read_tables(s_mart)
+
+
+@pytest.fixture(scope="module")
+def mart(s_mart):
+    m = runner.connect(s_mart)
+    yield m
+    m.close()
+
+
+@pytest.fixture(scope="module")
+def as_of(mart):
+    return runner.run(mart, "mart_info")["as_of_on"][0]
+
+
+def slices(tables, as_of):
+    """Filter combinations a person would use: everything, a region, a dealer, a product, a segment, a channel."""
+    year = Filters(start_on=date(as_of.year - 1, as_of.month, 1), end_on=as_of)
+    dealers = tables["dealers"].sort("dealer_id")
+    region = dealers["region"][0]
+    province = dealers.filter(pl.col("region") == region)["province"][0]
+    busiest = tables["sales"].group_by("dealer_id").len().drop_nulls().sort(["len", "dealer_id"], descending=True)["dealer_id"][0]
+    product = tables["products"].sort("product_id")["product_id"][0]
+    return {
+        "all": year,
+        "region": replace(year, region=region),
+        "province": replace(year, region=region, province=province),
+        "dealer": replace(year, dealer_id=int(busiest)),
+        "product": replace(year, product_ids=(product,)),
+        "fleet": replace(year, customer_types=("fleet",)),
+        "channel": replace(year, channels=("walk_in", "wechat")),
+        "quarter_last_year": replace(year, start_on=date(as_of.year - 1, 1, 1), end_on=date(as_of.year - 1, 3, 31),
+                                     compare=COMPARE_LAST_YEAR),
+    }
+
+
+def close(a, b, rel=1e-9, abs_=1e-6):
+    if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
+        return (a is None or (isinstance(a, float) and math.isnan(a))) and (b is None or (isinstance(b, float) and math.isnan(b)))
+    return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
+
+
+@pytest.mark.parametrize("slice_name", ["all", "region", "province", "dealer", "product", "fleet", "channel", "quarter_last_year"])
+def test_kpi_summary_matches_polars(slice_name, tables, mart, as_of):
+    f = slices(tables, as_of)[slice_name]
+    for filters in (f, f.comparison()):
+        got = runner.run(mart, "kpi_summary", filters).row(0, named=True)
+        want = independent.kpis(tables, filters)
+        for key, value in want.items():
+            assert close(got[key], value), f"{slice_name} {filters.start_on}..{filters.end_on}: {key} = {got[key]}, Polars says {value}"
+
+
+def test_kpi_summary_is_not_trivially_empty(tables, mart, as_of):
+    """Guards the comparison above: on the s mart the main slice has real numbers for every KPI."""
+    got = runner.run(mart, "kpi_summary", slices(tables, as_of)["all"]).row(0, named=True)
+    for key in ("units", "sales_revenue", "gross_margin", "service_revenue", "new_customers", "active_customers",
+                "service_retention", "nps", "complaint_backlog", "sla_compliance", "campaign_roi"):
+        assert got[key] not in (None, 0), key
+
+
+def test_kpi_monthly_sums_to_the_period(tables, mart, as_of):
+    f = slices(tables, as_of)["region"]
+    monthly = runner.run(mart, "kpi_monthly", f)
+    want = independent.kpis(tables, f)
+    assert monthly["month"].n_unique() == monthly.height == 13
+    assert monthly["units"].sum() == want["units"]
+    assert close(monthly["sales_revenue"].sum(), want["sales_revenue"])
+    assert close(monthly["service_revenue"].sum(), want["service_revenue"])
+    received = independent.complaints_in(tables, f, f.start_on, f.end_on).height
+    assert monthly["complaints_received"].sum() == received
+
+
+def test_sales_by_area_drills_one_level_down(tables, mart, as_of):
+    f = slices(tables, as_of)
+    by_region = runner.run(mart, "sales_by_area", f["all"])
+    assert set(by_region["level"]) <= {"region", "hq"}
+    s = independent.sales_in(tables, f["all"], f["all"].start_on, f["all"].end_on).join(
+        tables["dealers"], on="dealer_id", how="left"
+    )
+    want = s.group_by("region").agg(pl.col("revenue").sum())
+    for region, revenue in want.iter_rows():
+        area = "HQ direct" if region is None else region
+        assert close(by_region.filter(pl.col("area") == area)["sales_revenue"][0], revenue)
+    by_province = runner.run(mart, "sales_by_area", f["region"])
+    assert set(by_province["level"]) == {"province"}
+    assert close(by_province["sales_revenue"].sum(), s.filter(pl.col("region") == f["region"].region)["revenue"].sum())
+    by_dealer = runner.run(mart, "sales_by_area", f["province"])
+    assert set(by_dealer["level"]) == {"dealer"} and by_dealer["dealer_id"].null_count() == 0
+
+
+def test_dealer_scorecard_matches_polars(tables, mart, as_of):
+    f = slices(tables, as_of)["region"]
+    card = runner.run(mart, "dealer_scorecard", f)
+    want = independent.scorecard(tables, f)
+    dealers = card.filter(pl.col("level") == "dealer")
+    assert sorted(dealers["dealer_id"].to_list()) == sorted(want["dealer_id"].to_list())
+    for row in want.iter_rows(named=True):
+        got = dealers.filter(pl.col("dealer_id") == row["dealer_id"]).row(0, named=True)
+        for key in ("units", "sales_revenue", "nps", "count_nps_responses", "complaints_per_100_customers",
+                    "sla_compliance", "lead_conversion", "count_leads_closed"):
+            want_value = row[key] if row[key] is not None else (0 if key.startswith("count_") or key == "units" else None)
+            if key == "sales_revenue" and want_value is None:
+                want_value = 0
+            assert close(got[key], want_value), f"dealer {row['dealer_id']} {key}: {got[key]} vs {want_value}"
+    # The yardsticks: the region row pools its dealers, the national row pools every dealer.
+    region_row = card.filter(pl.col("level") == "region").row(0, named=True)
+    assert region_row["units"] == want["units"].fill_null(0).sum()
+    national = card.filter(pl.col("level") == "national").row(0, named=True)
+    everywhere = independent.scorecard(tables, replace(f, region=None))
+    assert national["units"] == everywhere["units"].fill_null(0).sum()
+    assert national["count_dealers"] == tables["dealers"].height
+
+
+def test_a_filter_that_selects_nothing_gives_empty_results_not_errors(mart, as_of):
+    nothing = Filters(start_on=date(1990, 1, 1), end_on=date(1990, 12, 31))
+    got = runner.run(mart, "kpi_summary", nothing).row(0, named=True)
+    assert got["units"] is None and got["new_customers"] == 0
+    assert runner.run(mart, "sales_by_area", nothing).is_empty()
+
+
+def test_every_dataset_runs_with_the_filters_its_callers_pass(mart, as_of):
+    f = Filters(start_on=date(as_of.year, 1, 1), end_on=as_of, region="East")
+    for name in runner.dataset_names():
+        extra = CALLER_EXTRAS.get(name, {})
+        runner.run(mart, name, f, **extra)
+
+
+def _callers() -> dict[str, set[frozenset[str]]]:
+    """Every data.load / runner.run call in the code, by dataset name, with the keyword names it passes."""
+    calls: dict[str, set[frozenset[str]]] = {}
+    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("dashboard/*.py"), *ROOT.glob("queries/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("load", "run"):
+                names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                if names:
+                    kwargs = frozenset(k.arg for k in node.keywords if k.arg and k.arg not in ("time_limit_s",))
+                    calls.setdefault(names[0], set()).add(kwargs)
+    return calls
+
+
+CALLER_EXTRAS: dict[str, dict] = {}
+
+
+def test_sql_parameters_match_what_callers_pass():
+    calls = _callers()
+    for name in runner.dataset_names():
+        extra = runner.sql_params(name) - FILTER_PARAMS
+        assert name in calls, f"{name}.sql is never used by the app"
+        for passed in calls[name]:
+            assert passed == extra, f"{name}.sql binds {sorted(extra)} besides the filters; a caller passes {sorted(passed)}"
+
+
+def test_runner_rejects_a_parameter_mismatch(mart):
+    with pytest.raises(runner.QueryError, match="binds"):
+        runner.run(mart, "mart_info", unexpected=1)
