@@ -63,7 +63,7 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
     ("order", "contacted_at before created_at",
      "a moment is before the latest non-empty moment that precedes it in its lifecycle"),
     ("duplicate key", "duplicate key customer_id=17 / duplicate key campaign_id=3, customer_id=17",
-     "an earlier row of the file has the same key (the first occurrence is kept, whatever else is wrong with it)"),
+     "an earlier row of the file has the same key (the first row with a key owns it, even when that row is rejected for another reason)"),
     ("foreign key", "unknown customer_id=99 (not in customers) / customer_id=17 was rejected in customers",
      "the referenced row is not in the referenced table's file, or was rejected there; checked only when that "
      "table is in the load"),
