@@ -302,11 +302,15 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
 
 
 def _csv_header(path: Path) -> list[str]:
+    """The header row's column names: the first line, decoded on its own (the reader checks the rest)."""
+    with open(path, "rb") as f:
+        first = f.readline()
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            header = next(csv.reader(f), None)
+        text = first.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise LoadError(f"{path.name}: cannot be parsed: not UTF-8 ({error.reason} at byte {error.start})") from None
+        raise LoadError(f"{path.name}: cannot be parsed: header row is not UTF-8 ({error.reason} at byte {error.start})") from None
+    try:
+        header = next(csv.reader([text.rstrip("\r\n")]), None)
     except csv.Error as error:
         raise LoadError(f"{path.name}: cannot be parsed: header row: {error}") from None
     if not header:
