@@ -1,0 +1,133 @@
+"""Real data nobody here made: UCI Online Retail through examples/online_retail.py and `python -m mart load`.
+
+The loader must lose nothing (read = loaded + rejected) and reject exactly the invoice lines without a
+customer and those with negative revenue (cancellations, bad-debt adjustments), each with its reason; the
+expected rejects are computed independently with Polars from the original Parquet file.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from mart.load import load
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "online_retail.parquet"
+
+pytestmark = pytest.mark.skipif(
+    not SOURCE.exists(), reason=f"no {SOURCE}: the real-data tests need shared/realdata beside the repo"
+)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """The example's files (made by its documented command) loaded into a new mart."""
+    folder = tmp_path_factory.mktemp("online_retail")
+    src = folder / "src"
+    done = subprocess.run(
+        [sys.executable, "examples/online_retail.py", str(src), "--source", str(SOURCE)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    assert "sales.parquet: 541,909 rows" in done.stdout
+    db = folder / "mart.duckdb"
+    result = load(src, db)
+    print(f"\nOnline Retail: {result.count_read:,} rows in {result.seconds:.2f} s = {result.rows_per_second:,.0f} rows/s "
+          f"(sales alone: {result.table('sales').count_read / result.table('sales').seconds:,.0f} rows/s)")
+    return result, db
+
+
+@pytest.fixture(scope="module")
+def lines():
+    """The original invoice lines, numbered as the example numbers them (sale_id = position, 1-based)."""
+    return pl.read_parquet(SOURCE).with_row_index("sale_id", offset=1).with_columns(
+        (pl.col("Quantity") * pl.col("UnitPrice")).alias("revenue"),
+        pl.col("sale_id").cast(pl.Int64),
+    )
+
+
+def test_nothing_is_lost(loaded, lines):
+    result, db = loaded
+    sales = result.table("sales")
+    assert sales.count_read == lines.height == 541_909
+    assert sales.count_read == sales.count_loaded + sales.count_rejected
+    assert (result.table("customers").count_read, result.table("customers").count_rejected) == (4_372, 0)
+    assert (result.table("products").count_read, result.table("products").count_rejected) == (4_070, 0)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from sales").fetchone() == (sales.count_loaded,)
+        assert con.execute("select count(*) from rejects where table_name = 'sales'").fetchone() == (sales.count_rejected,)
+        log = con.execute(
+            "select count_read, count_loaded, count_rejected from load_log where table_name = 'sales'"
+        ).fetchall()
+        # the published total (sum of Quantity x UnitPrice over every line) is split between mart and rejects,
+        # off only by the four 0.001 prices rounded to cents
+        (in_mart,) = con.execute("select sum(revenue) from sales").fetchone()
+        (in_rejects,) = con.execute(
+            "select sum((raw->>'revenue')::double) from rejects where table_name = 'sales'"
+        ).fetchone()
+    assert log == [(sales.count_read, sales.count_loaded, sales.count_rejected)]
+    assert abs(float(in_mart) + in_rejects - 9_747_747.93) < 0.01
+
+
+def test_the_rejected_lines_are_those_without_a_customer_or_with_negative_revenue(loaded, lines):
+    result, db = loaded
+    assert lines.filter((pl.col("revenue") < 0) & (pl.col("revenue") > -0.005)).height == 0  # no rounding edge
+    expected = (
+        lines.filter(pl.col("CustomerID").is_null() | (pl.col("revenue") < 0))
+        .select(
+            (pl.col("sale_id") + 1).alias("line_number"),
+            pl.when(pl.col("CustomerID").is_null()).then(pl.lit("customer_id")).otherwise(pl.lit("revenue"))
+            .alias("column_name"),
+            pl.when(pl.col("CustomerID").is_null()).then(pl.lit("missing required value"))
+            .otherwise("negative money: " + pl.col("revenue").round(2).cast(pl.Decimal(14, 2)).cast(pl.String))
+            .alias("reason"),
+        )
+        .sort("line_number")
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = con.sql(
+            "select line_number, column_name, reason from rejects where table_name = 'sales' "
+            "and source_file = 'sales.parquet' order by line_number"
+        ).pl()
+    assert expected.height == 135_080 + 8_905
+    assert got.equals(expected.cast(got.schema))
+    assert result.table("sales").count_rejected == expected.height
+
+
+def test_the_loaded_sales_are_the_other_lines_unchanged(loaded, lines):
+    _, db = loaded
+    kept = lines.filter(pl.col("CustomerID").is_not_null() & (pl.col("revenue") >= 0)).select(
+        "sale_id",
+        pl.col("CustomerID").cast(pl.Int64).alias("customer_id"),
+        pl.col("StockCode").alias("product_id"),
+        pl.col("InvoiceDate").dt.date().alias("sold_on"),
+        pl.col("Quantity").cast(pl.Int32).alias("quantity"),
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = con.sql(
+            "select sale_id, customer_id, product_id, sold_on, quantity from sales order by sale_id"
+        ).pl()
+        (dealers,) = con.execute("select count(*) from sales where dealer_id is not null").fetchone()
+    assert got.equals(kept)
+    assert dealers == 0
+
+
+def test_a_rejected_line_keeps_the_row_as_read(loaded, lines):
+    _, db = loaded
+    first_cancellation = lines.filter(pl.col("InvoiceNo").str.starts_with("C") & pl.col("CustomerID").is_not_null()).row(0, named=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        raw, reason = con.execute(
+            "select raw, reason from rejects where table_name = 'sales' and line_number = $line",
+            {"line": first_cancellation["sale_id"] + 1},
+        ).fetchone()
+    row = json.loads(raw)
+    assert row["sale_id"] == str(first_cancellation["sale_id"])
+    assert Decimal(row["quantity"]) == first_cancellation["Quantity"]
+    assert Decimal(row["customer_id"]) == Decimal(first_cancellation["CustomerID"])
+    assert reason.startswith("negative money: -")
