@@ -162,8 +162,9 @@ FUNNEL = np.array([
     [0.93, 0.55, 0.64, 0.50, 0.5],   # phone
 ])
 
-# Seasonality: month-of-year demand, with the Chinese New Year holiday cut out on top.
-MONTH_FACTOR = np.array([0.95, 0.92, 1.06, 0.97, 0.98, 1.02, 0.90, 0.94, 1.09, 1.00, 1.13, 1.32])
+# Seasonality: month-of-year demand (golden March and September, the year-end push), with the Chinese New
+# Year holiday cut out on top.
+MONTH_FACTOR = np.array([0.95, 0.92, 1.10, 1.00, 0.98, 1.02, 0.90, 0.93, 1.12, 1.03, 1.13, 1.32])
 CHINESE_NEW_YEAR = tuple(date.fromisoformat(d) for d in (
     "2015-02-19", "2016-02-08", "2017-01-28", "2018-02-16", "2019-02-05", "2020-01-25", "2021-02-12",
     "2022-02-01", "2023-01-22", "2024-02-10", "2025-01-29", "2026-02-17", "2027-02-06", "2028-01-26",
@@ -320,11 +321,24 @@ _CITY_NAMES = [c for _, c in _CITY_LIST]
 def _make_dealers(rng: np.random.Generator, n: int, cal: _Calendar) -> _Dealers:
     quality = rng.standard_normal(n)
     size = rng.lognormal(0.0, 0.45, n)
-    province = _pick(rng, [p[2] for p in PROVINCES], n)
-    # every region gets at least one dealer: the first seven go to each region's biggest province
+    # dealers per province in proportion to its market (largest remainders, random ties), and every
+    # region's biggest province has at least one
+    weight = np.array([p[2] for p in PROVINCES])
+    quota = n * weight / weight.sum()
+    count = np.floor(quota).astype(np.int64)
     for r, region in enumerate(REGIONS):
         members = [i for i, p in enumerate(PROVINCES) if p[0] == region]
-        province[r] = max(members, key=lambda i: PROVINCES[i][2])
+        biggest = max(members, key=lambda i: PROVINCES[i][2])
+        count[biggest] = max(count[biggest], 1)
+    remainder = quota - np.floor(quota) + rng.uniform(0, 0.5, len(weight))
+    remainder[count > quota] = -np.inf
+    short = n - count.sum()
+    if short > 0:
+        count[np.argsort(-remainder, kind="stable")[:short]] += 1
+    elif short < 0:
+        for i in np.argsort(quota - count, kind="stable")[: -short]:
+            count[i] -= 1
+    province = np.repeat(np.arange(len(weight)), count)
     city = np.zeros(n, dtype=np.int64)
     u = rng.random(n)
     for pi in range(len(PROVINCES)):
@@ -422,7 +436,9 @@ class _Demo:
         showroom = np.array([0.85, 0.82, 0.84, 0.86, 0.95, 1.45, 1.35])  # weekends fill the showroom
         online = np.array([1.0, 1.0, 1.0, 1.0, 0.95, 1.05, 1.0])
         self.w_showroom = base * showroom[cal.dow][None, :]
-        self.w_leads = base * online[cal.dow][None, :]
+        # a lead turns into a sale about two weeks later: leads follow the season ahead of the sales
+        ahead = np.r_[cal.season[14:], np.repeat(cal.season[-1], 14)] / cal.season
+        self.w_leads = base * (ahead * online[cal.dow])[None, :]
         self.cum_national = np.cumsum(self.w_showroom.sum(axis=0))
         self.dealer_open_day = np.maximum(d.opened, 0)
 
