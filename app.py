@@ -3,12 +3,12 @@ import streamlit as st
 
 from dashboard import data, filter_bar
 
-st.set_page_config(page_title="CRM analytics", page_icon="🚗", layout="wide")
+st.set_page_config(page_title="CRM analytics", page_icon=":material/directions_car:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Executive overview", icon="📊", url_path="overview", default=True),
-    st.Page("pages/dealer_scorecard.py", title="Dealer scorecard", icon="🏪", url_path="dealers"),
-    st.Page("pages/data_quality.py", title="Data quality", icon="🧪", url_path="data-quality"),
+    st.Page("pages/overview.py", title="Executive overview", icon=":material/monitoring:", url_path="overview", default=True),
+    st.Page("pages/dealer_scorecard.py", title="Dealer scorecard", icon=":material/storefront:", url_path="dealers"),
+    st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
 ]
 
 try:

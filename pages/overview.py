@@ -1,4 +1,5 @@
 """Executive overview: KPI tiles against the comparison period, monthly trends, a regional breakdown that drills."""
+from dataclasses import replace
 from datetime import timedelta
 
 import plotly.express as px
@@ -22,7 +23,8 @@ components.breadcrumb(filters, dealer_name)
 
 current = data.load("kpi_summary", filters).row(0, named=True)
 previous = data.load("kpi_summary", comparison).row(0, named=True)
-spark_filters = filters.__class__(**{**filters.__dict__, "start_on": min(filters.start_on, filters.end_on - timedelta(days=364))})
+# Sparklines show at least the last twelve months, however short the chosen period.
+spark_filters = replace(filters, start_on=min(filters.start_on, filters.end_on - timedelta(days=364)))
 monthly_for_spark = data.load("kpi_monthly", spark_filters)
 
 TILES = [

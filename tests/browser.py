@@ -69,11 +69,12 @@ def chromium_page():
             browser.close()
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox by its label, as a person does: open it, click the option."""
-    box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(label, exact=True))
-    box.locator("div[data-baseweb='select']").first.click()
-    page.get_by_role("option", name=option, exact=True).first.click()
+def choose(page, label: str, option: str | None = None) -> None:
+    """Pick an option of a Streamlit selectbox by its label, as a person does: open it, click the option
+    (the first one when `option` is None)."""
+    page.get_by_role("combobox", name=label, exact=True).click()
+    options = page.get_by_role("option")
+    (options.first if option is None else page.get_by_role("option", name=option, exact=True).first).click()
 
 
 def wait_for_app(page) -> None:

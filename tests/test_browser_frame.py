@@ -16,7 +16,7 @@ def server(s_mart):
 
 
 def test_drill_to_a_dealer_survives_a_reload_and_exports(server, s_con, tmp_path):
-    dealers = pl.from_arrow(s_con.execute("select * from dealers order by dealer_id").to_arrow_table())
+    dealers = s_con.sql("select * from dealers order by dealer_id").pl()
     region = dealers["region"][0]
     with chromium_page() as page:
         page.goto(server)
@@ -29,16 +29,12 @@ def test_drill_to_a_dealer_survives_a_reload_and_exports(server, s_con, tmp_path
 
         page.get_by_text("Drill into a province").wait_for()
         provinces = dealers.filter(pl.col("region") == region)["province"].unique().sort().to_list()
-        box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Drill into a province", exact=True))
-        box.locator("div[data-baseweb='select']").first.click()
-        page.get_by_role("option").first.click()
+        choose(page, "Drill into a province")
         wait_for_app(page)
         assert "province=" in page.url
         province = next(p for p in provinces if f"province={p}".replace(" ", "+") in page.url or f"province={p}" in page.url)
 
-        box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Drill into a dealer", exact=True))
-        box.locator("div[data-baseweb='select']").first.click()
-        page.get_by_role("option").first.click()
+        choose(page, "Drill into a dealer")
         wait_for_app(page)
         assert "dealer=" in page.url
         page.get_by_text("Customers of").first.wait_for()

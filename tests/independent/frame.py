@@ -18,7 +18,7 @@ def read_tables(db_path) -> dict[str, pl.DataFrame]:
     try:
         out = {}
         for table in TABLES:
-            frame = pl.from_arrow(con.execute(f"select * from {table}").to_arrow_table())
+            frame = con.sql(f"select * from {table}").pl()
             frame = frame.with_columns(
                 [pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if isinstance(t, pl.Decimal)]
                 + [pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, (pl.Categorical, pl.Enum))]
