@@ -159,10 +159,12 @@ class _Loader:
         self.files = files
         self.warnings = warnings
         self.results: list[TableLoad] = []
+        self.tables_with_rejects: set[str] = set()
         self.load_id = 0
 
     def run(self, con: duckdb.DuckDBPyConnection) -> None:
         tables = contract()
+        con.execute("set enable_progress_bar = false")   # a long check would draw a bar into the CLI's output
         (self.load_id,) = con.execute("select coalesce(max(load_id), 0) + 1 from load_log").fetchone()
         loaded_at = datetime.now()
         _keep_foreign_keys_to_absent_tables(con, set(tables) - set(self.files))
@@ -197,8 +199,8 @@ class _Loader:
         for name in file_columns:
             if name not in table.column_names:
                 self.warnings.append(f"{path.name}: ignored unknown column '{name}'")
-        present_tables = set(self.files)
-        con.execute(_check_sql(table, file_columns, present_tables))
+        parents = {p for p in table.parents if p in self.files}
+        con.execute(_check_sql(table, file_columns, parents, parents & self.tables_with_rejects))
         result.count_read, result.count_loaded = con.execute(
             "select count(*), count(*) filter (where __fail is null) from __chk"
         ).fetchone()
@@ -215,7 +217,8 @@ class _Loader:
             f"to_json(struct_pack({raw})) from __chk {join} where __fail is not null order by __row",
             {"load_id": self.load_id, "table": table.name, "file": path.name},
         )
-        if len(table.key) == 1:
+        if len(table.key) == 1 and result.count_rejected:
+            self.tables_with_rejects.add(table.name)
             con.execute(
                 f"create or replace temp table __rejected_{table.name} as "
                 f"select distinct {_t(table.key[0])} as k from __chk "
@@ -341,8 +344,12 @@ DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]00:00(:00(\.0*)?)?)?"
 TIMESTAMP_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
 
 
-def _check_sql(table: Table, file_columns: list[str], present_tables: set[str]) -> str:
-    """One statement: __raw -> __chk with a typed column per contract column and __fail = {c, r} or NULL."""
+def _check_sql(table: Table, file_columns: list[str], parents: set[str], parents_with_rejects: set[str]) -> str:
+    """One statement: __raw -> __chk with a typed column per contract column and __fail = {c, r} or NULL.
+
+    `parents`: the tables this one points to that are in the load (already inserted);
+    `parents_with_rejects`: those of them that rejected rows (their keys are in __rejected_<table>).
+    """
     values = []   # blank-normalised text of each contract column (NULL if empty or absent)
     typed = []
     for c in table.columns:
@@ -351,12 +358,14 @@ def _check_sql(table: Table, file_columns: list[str], present_tables: set[str]) 
         typed.append(f"{_parse(c, c.name in file_columns)} as {_t(c.name)}")
     key_known = " and ".join(f"{_t(k)} is not null" for k in table.key)
     key_cols = ", ".join(_t(k) for k in table.key)
-    fk_cols = []
+    key_join = " and ".join(f"t.{_t(k)} = k.{_t(k)}" for k in table.key)
+    lookups = []
     for fk in table.foreign_keys:
-        if fk.table in present_tables:
-            fk_cols.append(f"{_t(fk.column)} in (select {_q(fk.ref_column)} from {fk.table}) as {_in(fk.column)}")
-            fk_cols.append(f"{_t(fk.column)} in (select k from __rejected_{fk.table}) as {_rej(fk.column)}")
-    extra = "".join(f", {e}" for e in fk_cols)
+        if fk.table in parents:
+            lookups.append(f"t.{_t(fk.column)} in (select {_q(fk.ref_column)} from {fk.table}) as {_in(fk.column)}")
+        if fk.table in parents_with_rejects:
+            lookups.append(f"t.{_t(fk.column)} in (select k from __rejected_{fk.table}) as {_rej(fk.column)}")
+    # duplicates by a hash aggregate and a join to the few duplicated keys: much cheaper than a window
     return f"""
 create temp table __chk as
 with v as (
@@ -367,13 +376,19 @@ t as (
     select *, {", ".join(typed)}
     from v
 ),
-d as (
-    select *,
-        case when {key_known} then row_number() over (partition by {key_cols} order by __row) end as __dup
-        {extra}
+duplicated as (
+    select {key_cols}, min(__row) as __first
     from t
+    where {key_known}
+    group by all
+    having count(*) > 1
+),
+d as (
+    select t.*, coalesce(t.__row > k.__first, false) as __dup{"".join(f", {e}" for e in lookups)}
+    from t
+    left join duplicated k on {key_join}
 )
-select *, {_fail_case(table, file_columns, present_tables)} as __fail
+select *, {_fail_case(table, file_columns, parents, parents_with_rejects)} as __fail
 from d
 """
 
@@ -420,7 +435,7 @@ def _type_reason(c: Column) -> str:
     raise ValueError(c.kind)
 
 
-def _fail_case(table: Table, file_columns: list[str], present_tables: set[str]) -> str:
+def _fail_case(table: Table, file_columns: list[str], parents: set[str], parents_with_rejects: set[str]) -> str:
     """The first failing check of a row as {c: column, r: reason}, in the order of mart.contract.CHECKS."""
     whens = []
 
@@ -450,12 +465,13 @@ def _fail_case(table: Table, file_columns: list[str], present_tables: set[str]) 
             skipped = "".join(f" and {_t(s)} is null" for s in c.follows[:i])
             whens.append((f"{_t(name)} < {_t(earlier)}{skipped}", fail(name, _lit(f"{name} before {earlier}"))))
     key_text = " || ', ' || ".join(f"{_lit(k + '=')} || {_t(k)}::varchar" for k in table.key)
-    whens.append(("__dup > 1", fail(", ".join(table.key), f"'duplicate key ' || {key_text}")))
+    whens.append(("__dup", fail(", ".join(table.key), f"'duplicate key ' || {key_text}")))
     for fk in table.foreign_keys:
-        if fk.table in present_tables:
+        if fk.table in parents:
             shown = f"{_lit(fk.column + '=')} || {_t(fk.column)}::varchar"
-            reason = (f"case when {_rej(fk.column)} then {shown} || {_lit(' was rejected in ' + fk.table)} "
-                      f"else 'unknown ' || {shown} || {_lit(f' (not in {fk.table})')} end")
+            reason = f"'unknown ' || {shown} || {_lit(f' (not in {fk.table})')}"
+            if fk.table in parents_with_rejects:
+                reason = f"case when {_rej(fk.column)} then {shown} || {_lit(' was rejected in ' + fk.table)} else {reason} end"
             whens.append((f"{_t(fk.column)} is not null and not {_in(fk.column)}", fail(fk.column, reason)))
     return "case\n" + "\n".join(f"        when {cond} then {then}" for cond, then in whens) + "\n    end"
 
