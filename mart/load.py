@@ -210,7 +210,7 @@ class _Loader:
         typed = ", ".join(_t(c.name) for c in table.columns)
         con.execute(f"insert into {table.name} ({cols}) select {typed} from __chk where __fail is null order by __row")
 
-        join, line = self._line_numbers(con, path, result.count_read)
+        join, line = self._line_numbers(con, path, result.count_read) if result.count_rejected else ("", "__row + 2")
         raw = ", ".join(f"{_q(c)} := {_q(c)}" for c in file_columns)
         con.execute(
             f"insert into rejects select $load_id, $table, $file, {line}, __fail.c, __fail.r, "

@@ -75,10 +75,10 @@ def test_nothing_is_lost(loaded, lines):
     assert abs(float(in_mart) + in_rejects - 9_747_747.93) < 0.01
 
 
-def test_the_rejected_lines_are_those_without_a_customer_or_with_negative_revenue(loaded, lines):
-    result, db = loaded
+def expected_rejects(lines: pl.DataFrame) -> pl.DataFrame:
+    """line_number, column_name, reason of every sales line the contract rejects, computed from the original file."""
     assert lines.filter((pl.col("revenue") < 0) & (pl.col("revenue") > -0.005)).height == 0  # no rounding edge
-    expected = (
+    return (
         lines.filter(pl.col("CustomerID").is_null() | (pl.col("revenue") < 0))
         .select(
             (pl.col("sale_id") + 1).alias("line_number"),
@@ -90,14 +90,38 @@ def test_the_rejected_lines_are_those_without_a_customer_or_with_negative_revenu
         )
         .sort("line_number")
     )
+
+
+def sales_rejects(db: Path, source_file: str) -> pl.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
-        got = con.sql(
+        return con.sql(
             "select line_number, column_name, reason from rejects where table_name = 'sales' "
-            "and source_file = 'sales.parquet' order by line_number"
+            "and source_file = $file order by line_number", params={"file": source_file}
         ).pl()
+
+
+def test_the_rejected_lines_are_those_without_a_customer_or_with_negative_revenue(loaded, lines):
+    result, db = loaded
+    expected = expected_rejects(lines)
+    got = sales_rejects(db, "sales.parquet")
     assert expected.height == 135_080 + 8_905
     assert got.equals(expected.cast(got.schema))
     assert result.table("sales").count_rejected == expected.height
+
+
+def test_the_same_files_as_csv_give_the_same_rejects_on_the_same_lines(loaded, lines, tmp_path):
+    """The CSV reader runs in parallel: the line numbers prove it keeps the file's order."""
+    result, db = loaded
+    src = tmp_path / "csv"
+    src.mkdir()
+    for name in ("customers", "products", "sales"):
+        pl.read_parquet(db.parent / "src" / f"{name}.parquet").write_csv(src / f"{name}.csv")
+    again = load(src, tmp_path / "mart.duckdb")
+    assert [(t.table, t.count_read, t.count_loaded) for t in again.tables] == [
+        (t.table, t.count_read, t.count_loaded) for t in result.tables
+    ]
+    got = sales_rejects(tmp_path / "mart.duckdb", "sales.csv")
+    assert got.equals(expected_rejects(lines).cast(got.schema))
 
 
 def test_the_loaded_sales_are_the_other_lines_unchanged(loaded, lines):
