@@ -267,6 +267,11 @@ def _cents(x: np.ndarray) -> np.ndarray:
     return np.round(x, 2)
 
 
+def _concat(parts: list, dtype=np.int64) -> np.ndarray:
+    """Concatenate the per-step pieces of a column (an empty column if there were none)."""
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+
 class _Calendar:
     """The history's days as indexes 0..T-1 (day 0 = first day), with month and seasonality per day."""
 
@@ -828,10 +833,9 @@ class _Demo:
             going = act[cont]
             gap = np.where(fleet[going], rng.gamma(5.0, 24.0, going.size), rng.gamma(5.0, 44.0, going.size))
             t_next[going] = day[cont] + np.maximum(gap, 30).astype(np.int64)
-        cat = lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)  # noqa: E731
-        visits = {k: cat(v, np.float64 if k == "revenue" else np.int64) for k, v in vis.items()}
-        triggers = {k: cat(v, np.int64) for k, v in trig.items()}
-        surveys = {k: cat(v, np.int64) for k, v in surv.items()}
+        visits = {k: _concat(v, np.float64 if k == "revenue" else np.int64) for k, v in vis.items()}
+        triggers = {k: _concat(v) for k, v in trig.items()}
+        surveys = {k: _concat(v) for k, v in surv.items()}
         return {"visits": visits, "triggers": triggers, "surveys": surveys, "bad": bad, "stop_day": stop_day}
 
     def _repurchases(self, exp1):
@@ -897,9 +901,8 @@ class _Demo:
                 visit &= v_day <= cal.T - 1
                 care["cust"].append(who[visit])
                 care["day"].append(v_day[visit])
-        cat = lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)  # noqa: E731
-        self.contacts = {k: cat(v) for k, v in out.items()}
-        b = {k: cat(v) for k, v in buys.items()}
+        self.contacts = {k: _concat(v) for k, v in out.items()}
+        b = {k: _concat(v) for k, v in buys.items()}
         self.s2 = {
             "cust": np.concatenate([self.s2["cust"], b["cust"]]),
             "dealer": np.concatenate([self.s2["dealer"], self.cust_dealer[b["cust"]]]),
@@ -907,7 +910,7 @@ class _Demo:
             "lead": np.concatenate([self.s2["lead"], np.full(len(b["cust"]), -1)]),
             "camp": np.concatenate([self.s2["camp"], b["camp"]]),
         }
-        cv = {k: cat(v) for k, v in care.items()}
+        cv = {k: _concat(v) for k, v in care.items()}
         m = len(cv["cust"])
         price = PRODUCT_PRICE[np.maximum(self.first_product[cv["cust"]], 0)]
         self.care_visits = {
@@ -983,8 +986,13 @@ class _Demo:
     def _to_arrow(self, visits, complaints, surveys) -> dict[str, pa.Table]:
         cal, d = self.cal, self.d
         t0 = cal.t0
-        day = lambda x, mask=None: pa.array((x + t0).astype(np.int32), type=pa.date32(), mask=mask)  # noqa: E731
-        ts = lambda x, mask=None: pa.array((x + t0 * DAY_S) * 1_000_000, type=pa.timestamp("us"), mask=mask)  # noqa: E731
+
+        def day(x, mask=None):  # day index -> DATE
+            return pa.array((x + t0).astype(np.int32), type=pa.date32(), mask=mask)
+
+        def ts(x, mask=None):  # seconds from the first day -> TIMESTAMP
+            return pa.array((x + t0 * DAY_S) * 1_000_000, type=pa.timestamp("us"), mask=mask)
+
         out: dict[str, pa.Table] = {}
         nd = len(d.region)
         out["dealers"] = pa.table({
@@ -1039,7 +1047,10 @@ class _Demo:
         other = np.array([cs[-1] for cs in prov_cities])[_CITY_PROVINCE[home_city]]
         city = np.where((u > 0.88) & (u <= 0.95), np.where(home_city == alt, other, alt), home_city)
         no_address = u > 0.97
-        perm = lambda a: a[order]  # noqa: E731
+
+        def perm(a):  # internal customer order -> customer_id order
+            return a[order]
+
         out["customers"] = pa.table({
             "customer_id": pa.array(np.arange(1, N + 1, dtype=np.int64)),
             "customer_type": _dict_array(perm(self.cust_type), CUSTOMER_TYPES),
@@ -1058,7 +1069,10 @@ class _Demo:
         lorder = np.lexsort((np.arange(nl), self.l_created))
         lid = np.empty(nl, dtype=np.int64)
         lid[lorder] = np.arange(1, nl + 1)
-        L = lambda a: a[lorder]  # noqa: E731
+
+        def L(a):  # noqa: N802 - internal lead order -> lead_id order
+            return a[lorder]
+
         lts = self.l_ts[:, lorder]
         out["leads"] = pa.table({
             "lead_id": pa.array(np.arange(1, nl + 1, dtype=np.int64)),
@@ -1079,7 +1093,10 @@ class _Demo:
         s = self.sales
         ns = len(s["cust"])
         so = np.lexsort((np.arange(ns), s["day"]))
-        S = lambda a: a[so]  # noqa: E731
+
+        def S(a):  # noqa: N802 - internal sale order -> sale_id order
+            return a[so]
+
         out["sales"] = pa.table({
             "sale_id": pa.array(np.arange(1, ns + 1, dtype=np.int64)),
             "customer_id": pa.array(cid[S(s["cust"])]),
