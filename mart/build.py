@@ -8,7 +8,7 @@ from typing import Callable
 
 import duckdb
 
-from mart.paths import SCHEMA_SQL
+from mart.paths import ROLLUPS_SQL, SCHEMA_SQL
 
 FACT_DATES = {
     "sales": "sold_on",
@@ -42,6 +42,7 @@ def build_mart(
         con.execute(SCHEMA_SQL.read_text())
         _carry_over_load_log(con, db_path)
         fill(con)
+        con.execute(ROLLUPS_SQL.read_text())
         as_of = _as_of(con)
         con.execute(
             "insert into mart_info values ($built_at, $source, $scale, $seed, $as_of)",

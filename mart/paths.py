@@ -4,6 +4,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+ROLLUPS_SQL = Path(__file__).with_name("rollups.sql")
 DEFAULT_MART = ROOT / "data" / "mart.duckdb"
 
 

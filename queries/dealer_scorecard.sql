@@ -9,21 +9,18 @@ all_sales as (
     group by dealer_id
 ),
 retention_cohort as (
-    select customer_id, arg_min(dealer_id, sold_on) as dealer_id, min(sold_on) as sold_on
+    select customer_id, arg_min(dealer_id, sold_on) as dealer_id, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
     from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
                       null, null, null, $product_ids, $customer_types, $channels)
     where dealer_id is not null
     group by customer_id
 ),
 retention as (
-    select dealer_id, count(*) as count_retention_cohort,
-           count(*) filter (where exists (
-               select 1 from service_visits v
-               where v.customer_id = c.customer_id
-                 and v.visited_on > c.sold_on and v.visited_on <= (c.sold_on + interval 12 month)::date
-           )) as count_retained
+    select c.dealer_id, count(*) as count_retention_cohort,
+           count(*) filter (where f.first_service_after_on <= (c.sold_on + interval 12 month)::date) as count_retained
     from retention_cohort c
-    group by dealer_id
+    join sale_followups f using (sale_id)
+    group by c.dealer_id
 ),
 satisfaction as (
     select dealer_id,

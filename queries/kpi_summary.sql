@@ -16,27 +16,22 @@ in_scope as (
     from scoped_customers($region, $province, $dealer_id, $product_ids, $customer_types, $channels)
 ),
 -- New: the customer's first transaction anywhere falls in the period.
-first_transactions as (
-    select customer_id, min(transacted_on) as first_on
-    from customer_transactions
-    group by customer_id
-),
 new_customers as (
     select count(*) as new_customers
-    from first_transactions f
+    from customer_profiles a
     semi join in_scope using (customer_id)
-    where f.first_on between $start_on and $end_on
+    where a.first_transacted_on between $start_on and $end_on
 ),
 -- Active: at least one sale or service visit in the 12 months ending at the period's end.
 active_customers as (
     select count(distinct t.customer_id) as active_customers
-    from customer_transactions t
+    from transactions_between(($end_on - interval 12 month)::date + 1, $end_on) t
     semi join in_scope using (customer_id)
-    where t.transacted_on > ($end_on - interval 12 month)::date and t.transacted_on <= $end_on
 ),
--- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of buying.
+-- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of buying
+-- (sale_followups holds each sale's first service visit after it).
 retention_cohort as (
-    select customer_id, min(sold_on) as sold_on
+    select customer_id, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
     from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
                       $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
     group by customer_id
@@ -44,12 +39,9 @@ retention_cohort as (
 service_retention as (
     select
         count(*) as count_retention_cohort,
-        share(exists (
-            select 1 from service_visits v
-            where v.customer_id = c.customer_id
-              and v.visited_on > c.sold_on and v.visited_on <= (c.sold_on + interval 12 month)::date
-        )) as service_retention
+        share(coalesce(f.first_service_after_on <= (c.sold_on + interval 12 month)::date, false)) as service_retention
     from retention_cohort c
+    join sale_followups f using (sale_id)
 ),
 satisfaction as (
     select nps(score) as nps, count(score) as count_nps_responses

@@ -15,13 +15,13 @@ create or replace temp macro in_list(p_values, value) as
     p_values is null or list_contains(p_values, value::varchar);
 
 -- One row per customer matching segment, channel and (optionally) product ownership; no geography.
+-- Reads the customer_profiles rollup (mart/rollups.sql), which carries each customer's owned products.
 create or replace temp macro customer_scope(p_product_ids, p_customer_types, p_channels) as table
 select c.customer_id, c.customer_type, c.acquisition_channel, c.home_dealer_id, c.created_on
-from customers c
+from customer_profiles c
 where in_list(p_customer_types, c.customer_type)
   and in_list(p_channels, c.acquisition_channel)
-  and (p_product_ids is null
-       or c.customer_id in (select customer_id from sales where list_contains(p_product_ids, product_id)));
+  and (p_product_ids is null or list_has_any(p_product_ids, c.product_ids));
 
 -- One row per dealer in the chosen geography.
 create or replace temp macro scoped_dealers(p_region, p_province, p_dealer_id) as table
@@ -61,6 +61,15 @@ from scoped_sales(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_pro
 union all
 select customer_id, dealer_id, visited_on, 'service', revenue, null, region, province, dealer_name, customer_type
 from scoped_service_visits(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels);
+
+-- One row per sale or service visit between two dates, unscoped (each branch filtered on its own date so
+-- DuckDB prunes by date before the union; the customer_transactions view cannot).
+create or replace temp macro transactions_between(p_start_on, p_end_on) as table
+select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind from sales
+where sold_on between p_start_on and p_end_on
+union all
+select customer_id, dealer_id, visited_on, 'service' from service_visits
+where visited_on between p_start_on and p_end_on;
 
 -- One row per complaint received in the period and scope, with its derived status (as of now).
 create or replace temp macro scoped_complaints(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
@@ -103,24 +112,34 @@ where cc.contacted_on between p_start_on and p_end_on;
 -- without contact lists, its leads) that fall in the scope; with no filter the share is 1.
 create or replace temp macro campaign_results_in_scope(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
 with
-contacts_all as (select campaign_id, count(*) as n from campaign_contacts group by campaign_id),
+ended as (select campaign_id from campaigns where end_on between p_start_on and p_end_on),
+contacts_all as (
+    select campaign_id, count(*) as n from campaign_contacts
+    where campaign_id in (select campaign_id from ended)
+    group by campaign_id
+),
 contacts_in_scope as (
     select campaign_id, count(*) as n
     from scoped_contacts(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    where campaign_id in (select campaign_id from ended)
     group by campaign_id
 ),
-leads_all as (select campaign_id, count(*) as n from leads where campaign_id is not null group by campaign_id),
+leads_all as (
+    select campaign_id, count(*) as n from leads
+    where campaign_id in (select campaign_id from ended)
+    group by campaign_id
+),
 leads_in_scope as (
     select campaign_id, count(*) as n
     from scoped_leads(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
-    where campaign_id is not null
+    where campaign_id in (select campaign_id from ended)
     group by campaign_id
 ),
 attributed as (
     select campaign_id, count(*) as count_sales, sum(quantity)::bigint as units,
            sum(revenue)::double as attributed_revenue, gross_margin(revenue, cost) as attributed_margin
     from scoped_sales(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
-    where campaign_id is not null
+    where campaign_id in (select campaign_id from ended)
     group by campaign_id
 ),
 shares as (
@@ -143,6 +162,41 @@ shares as (
     left join leads_all la using (campaign_id)
     left join leads_in_scope ls using (campaign_id)
     left join attributed a using (campaign_id)
-    where c.end_on between p_start_on and p_end_on
+    where c.campaign_id in (select campaign_id from ended)
 )
 select *, actual_cost::double * cost_share as cost_in_scope from shares;
+
+-- One row per campaign touch of a customer: a treatment-arm contact on the day it was made and again on the
+-- day of the response, and a campaign's lead (once it names a customer) on the day it was created. The
+-- control arm was held out and received nothing, so it never touches.
+create or replace temp macro campaign_touches() as table
+select customer_id, campaign_id, contacted_on as touched_on from campaign_contacts where arm = 'treatment'
+union all
+select customer_id, campaign_id, responded_on from campaign_contacts where arm = 'treatment' and responded_on is not null
+union all
+select customer_id, campaign_id, created_at::date from leads where campaign_id is not null and customer_id is not null;
+
+-- One row per sale in the dates and scope that some attribution rule credits to a campaign, with the campaign
+-- under each rule: recorded (the mart's sales.campaign_id), last touch and first touch (the latest / earliest
+-- campaign touch of the customer in the p_window_days days up to and including the sale day; a same-day tie
+-- goes to the higher / lower campaign id so that the answer never depends on row order).
+create or replace temp macro attributed_sales_in_scope(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels, p_window_days) as table
+with
+sales_in_scope as (
+    select sale_id, customer_id, dealer_id, product_id, sold_on, quantity, revenue, cost, campaign_id as recorded_campaign_id
+    from scoped_sales(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+),
+touched as (
+    select s.sale_id,
+           arg_max(t.campaign_id, row(t.touched_on, t.campaign_id)) as last_touch_campaign_id,
+           arg_min(t.campaign_id, row(t.touched_on, t.campaign_id)) as first_touch_campaign_id
+    from sales_in_scope s
+    join campaign_touches() t
+      on t.customer_id = s.customer_id
+     and t.touched_on between s.sold_on - p_window_days::integer and s.sold_on
+    group by s.sale_id
+)
+select s.*, t.last_touch_campaign_id, t.first_touch_campaign_id
+from sales_in_scope s
+left join touched t using (sale_id)
+where s.recorded_campaign_id is not null or t.sale_id is not null;
