@@ -25,3 +25,13 @@ create or replace temp macro hours_between(from_at, to_at) as date_diff('second'
 
 -- Campaign ROI = (attributed gross margin - cost) / cost.
 create or replace temp macro roi(margin, cost) as (margin - cost) / nullif(cost, 0);
+
+-- Cost per unit of result (cost per lead, cost per sale), NULL where there is none.
+create or replace temp macro cost_per(cost, n) as cost::double / nullif(n, 0);
+
+-- Lead conversion: won leads / closed (won or lost) leads; open leads have no outcome yet.
+create or replace temp macro lead_conversion(outcome) as
+    rate(count(*) filter (where outcome = 'won'), count(*) filter (where outcome in ('won', 'lost')));
+
+-- Speed to lead: the median hours from a lead's creation to its first contact (leads never contacted have none).
+create or replace temp macro speed_to_lead(created_at, contacted_at) as median(hours_between(created_at, contacted_at));
