@@ -10,7 +10,7 @@ from dataclasses import dataclass
 class Metric:
     name: str
     label: str
-    unit: str  # count | money | share | score | ratio | hours
+    unit: str  # count | money | share | score | ratio | hours | points (a difference of shares)
     definition: str
     higher_is_better: bool = True
     count_column: str | None = None  # the sample size shown beside it
@@ -44,6 +44,23 @@ METRICS: dict[str, Metric] = {
         ),
         Metric("complaints_per_100_customers", "Complaints per 100 customers", "number", "Complaints received in the period per 100 customers of the dealer.", higher_is_better=False),
         Metric("lead_conversion", "Lead conversion", "share", "Won leads / closed (won or lost) leads created in the period.", count_column="count_leads_closed"),
+        Metric("campaign_cost", "Campaign cost", "money", "Actual cost of the campaigns that ended in the period, apportioned to the filtered scope by its share of their contacts (or leads).", higher_is_better=False),
+        Metric("attributed_margin", "Attributed gross margin", "money", "Gross margin of the sales credited to the campaigns (by the mart's record unless a rule is named)."),
+        Metric("cost_per_lead", "Cost per lead", "money", "Campaign cost in scope / the campaign's leads in scope.", higher_is_better=False),
+        Metric("cost_per_sale", "Cost per sale", "money", "Campaign cost in scope / the sales credited to the campaign.", higher_is_better=False),
+        Metric(
+            "purchase_lift", "Purchase lift", "points",
+            "Share of the treatment arm that bought within the window minus the share of the control arm, with a 95% interval (Newcombe).",
+            count_column="count_treatment",
+        ),
+        Metric(
+            "response_lift", "Response lift", "points",
+            "Share of the treatment arm that responded minus the share of the control arm, with a 95% interval (Newcombe).",
+            count_column="count_treatment",
+        ),
+        Metric("incremental_margin", "Incremental margin", "money", "Purchase lift x treatment contacts x gross margin per buying contact: the margin the campaign added."),
+        Metric("incremental_roi", "Incremental ROI", "ratio", "(Incremental margin - cost) / cost: what the campaign returned beyond what would have happened anyway."),
+        Metric("speed_to_lead", "Speed to lead", "hours", "Median hours from a lead's creation to its first contact.", higher_is_better=False, count_column="count_contacted"),
     ]
 }
 
@@ -58,6 +75,8 @@ def fmt(value, unit: str) -> str:
         return f"{100 * value:.1f}%"
     if unit == "ratio":
         return f"{100 * value:+.0f}%"
+    if unit == "points":
+        return f"{100 * value:+.1f} pts"
     if unit == "score":
         return f"{value:.1f}"
     if unit == "hours":
@@ -76,7 +95,7 @@ def delta_text(name: str, current, previous) -> str | None:
     if current is None or previous is None:
         return None
     unit = METRICS[name].unit
-    if unit in ("share", "ratio"):
+    if unit in ("share", "ratio", "points"):
         return f"{100 * (current - previous):+.1f} pts"
     if unit == "score":
         return f"{current - previous:+.1f}"
