@@ -35,3 +35,23 @@ create or replace temp macro lead_conversion(outcome) as
 
 -- Speed to lead: the median hours from a lead's creation to its first contact (leads never contacted have none).
 create or replace temp macro speed_to_lead(created_at, contacted_at) as median(hours_between(created_at, contacted_at));
+
+-- A rate per 100 (complaints per 100 customers), NULL where the denominator is zero.
+create or replace temp macro per_100(numerator, denominator) as 100 * rate(numerator, denominator);
+
+-- SLA compliance: of the complaints whose outcome is known (resolved, or past the deadline), the share resolved
+-- by the deadline. Takes the flags of complaint_status_at.
+create or replace temp macro sla_compliance(is_sla_met, is_sla_known) as
+    rate(count(*) filter (where is_sla_met), count(*) filter (where is_sla_known));
+
+-- Reopen rate: of the complaints resolved, the share reopened at least once (a reopening precedes the final
+-- resolution, so it is known for certain only once the complaint is resolved).
+create or replace temp macro reopen_rate(reopen_count, resolved_at) as
+    share(case when resolved_at is not null then reopen_count > 0 end);
+
+-- One row per age bucket of an open complaint (hours since receipt, from inclusive, to exclusive).
+create or replace temp macro complaint_age_buckets() as table
+select * from (values
+    (1, 'under 1 day', 0, 24), (2, '1-3 days', 24, 72), (3, '3-7 days', 72, 168),
+    (4, '1-2 weeks', 168, 336), (5, '2-4 weeks', 336, 672), (6, 'over 4 weeks', 672, null)
+) as t(bucket_order, age_bucket, from_hours, to_hours);

@@ -200,3 +200,76 @@ select s.*, t.last_touch_campaign_id, t.first_touch_campaign_id
 from sales_in_scope s
 left join touched t using (sale_id)
 where s.recorded_campaign_id is not null or t.sale_id is not null;
+
+-- A complaint's status at a moment, from its timestamps alone: a step stamped at or after the moment has not
+-- happened yet. NULL: not received yet. The mart counts reopenings but does not stamp them, so a reopened
+-- complaint shows as 'reopened' from the dealer's acknowledgement until its final resolution.
+create or replace temp macro complaint_status(p_at, received_at, dispatched_at, acknowledged_at, resolved_at, closed_at, reopen_count) as
+    case
+        when not received_at < p_at then null
+        when closed_at < p_at then 'closed'
+        when resolved_at < p_at then 'resolved'
+        when acknowledged_at < p_at and reopen_count > 0 then 'reopened'
+        when acknowledged_at < p_at then 'acknowledged'
+        when dispatched_at < p_at then 'dispatched'
+        else 'received'
+    end;
+
+-- One row per status complaint_status gives, in lifecycle order; is_open: counted in the backlog.
+create or replace temp macro complaint_statuses() as table
+select * from (values
+    (1, 'received', true), (2, 'dispatched', true), (3, 'acknowledged', true), (4, 'reopened', true),
+    (5, 'resolved', true), (6, 'closed', false)
+) as t(status_order, status, is_open);
+
+-- One row per complaint in scope received between p_start_on and p_end_on, as it stood at the end of the day
+-- least(p_end_on, p_as_of) (as_of_at, exclusive): a timestamp at or after that moment has not happened yet and
+-- is NULL, as is the callback score (given at closing); status and deadline flags follow from what had happened.
+-- A backlog over all history passes date '1900-01-01' as p_start_on.
+create or replace temp macro complaint_status_at(p_as_of, p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+with
+received as (
+    select *, least(p_end_on, p_as_of)::date + interval 1 day as as_of_at
+    from scoped_complaints(p_start_on, least(p_end_on, p_as_of), p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+),
+known as (
+    select
+        complaint_id, customer_id, dealer_id, dealer_name, region, province, product_id, channel, category, severity,
+        customer_type, acquisition_channel, resolve_within_hours, due_at, reopen_count, as_of_at, received_at,
+        case when dispatched_at < as_of_at then dispatched_at end as dispatched_at,
+        case when acknowledged_at < as_of_at then acknowledged_at end as acknowledged_at,
+        case when resolved_at < as_of_at then resolved_at end as resolved_at,
+        case when closed_at < as_of_at then closed_at end as closed_at,
+        case when closed_at < as_of_at then callback_score end as callback_score
+    from received
+)
+select
+    *,
+    complaint_status(as_of_at, received_at, dispatched_at, acknowledged_at, resolved_at, closed_at, reopen_count) as status,
+    closed_at is null as is_open,
+    -- Past deadline: not resolved, and the severity's deadline has gone by.
+    resolved_at is null and due_at < as_of_at as is_past_due,
+    -- The SLA outcome is known once the complaint is resolved or its deadline has gone by.
+    coalesce(resolved_at <= due_at, false) as is_sla_met,
+    coalesce(resolved_at <= due_at, false) or due_at < as_of_at as is_sla_known
+from known;
+
+-- One row per complaint x lifecycle step the complaint had finished by the end of the day least(p_end_on, p_as_of),
+-- with the hours the step took and who owns it: HQ dispatches and closes after its callback; the dealer
+-- acknowledges and resolves. Same parameters and complaints as complaint_status_at.
+create or replace temp macro complaint_steps_at(p_as_of, p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+with
+steps as (
+    select
+        k.*,
+        unnest([
+            {step_order: 1, step: 'receipt → dispatch', owner: 'HQ', started_at: k.received_at, finished_at: k.dispatched_at},
+            {step_order: 2, step: 'dispatch → acknowledgement', owner: 'dealer', started_at: k.dispatched_at, finished_at: k.acknowledged_at},
+            {step_order: 3, step: 'acknowledgement → resolution', owner: 'dealer', started_at: k.acknowledged_at, finished_at: k.resolved_at},
+            {step_order: 4, step: 'resolution → close (callback)', owner: 'HQ', started_at: k.resolved_at, finished_at: k.closed_at}
+        ], recursive := true)
+    from complaint_status_at(p_as_of, p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) k
+)
+select *, hours_between(started_at, finished_at) as hours
+from steps
+where started_at is not null and finished_at is not null;
