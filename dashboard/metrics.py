@@ -61,6 +61,33 @@ METRICS: dict[str, Metric] = {
         Metric("incremental_margin", "Incremental margin", "money", "Purchase lift x treatment contacts x gross margin per buying contact: the margin the campaign added."),
         Metric("incremental_roi", "Incremental ROI", "ratio", "(Incremental margin - cost) / cost: what the campaign returned beyond what would have happened anyway."),
         Metric("speed_to_lead", "Speed to lead", "hours", "Median hours from a lead's creation to its first contact.", higher_is_better=False, count_column="count_contacted"),
+        # Complaints page: figures as they stood at the end of the as-of day (or the period's end, if earlier).
+        Metric("complaints_received", "Complaints received", "count", "Complaints received in the period.", higher_is_better=False),
+        Metric("complaints_past_due", "Open past deadline", "count", "Open complaints not resolved by their severity's deadline.", higher_is_better=False),
+        Metric(
+            "hours_to_dispatch", "Median hours to dispatch", "hours",
+            "Median hours from receipt to HQ's dispatch to the dealer, over the period's complaints dispatched so far.",
+            higher_is_better=False, count_column="count_dispatched",
+        ),
+        Metric(
+            "hours_to_acknowledge", "Median hours to dealer acknowledgement", "hours",
+            "Median hours from receipt to the dealer's acknowledgement, over the period's complaints acknowledged so far.",
+            higher_is_better=False, count_column="count_acknowledged",
+        ),
+        Metric(
+            "hours_to_resolve", "Median hours to resolution", "hours",
+            "Median hours from receipt to resolution, over the period's complaints resolved so far.",
+            higher_is_better=False, count_column="count_resolved",
+        ),
+        Metric(
+            "reopen_rate", "Reopen rate", "share", "Of the period's complaints resolved so far, the share reopened at least once.",
+            higher_is_better=False, count_column="count_resolved",
+        ),
+        Metric(
+            "callback_satisfaction", "Callback satisfaction (1-5)", "score",
+            "Mean callback score (1-5) given at closing, over the period's complaints closed so far.",
+            count_column="count_callbacks",
+        ),
     ]
 }
 
