@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import data, filter_bar
+from queries import runner
 
 st.set_page_config(page_title="CRM analytics", page_icon=":material/directions_car:", layout="wide")
 
@@ -11,15 +12,16 @@ PAGES = [
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
 ]
 
+# Navigation first: whatever happens below, the app's own pages are what the sidebar offers.
+page = st.navigation(PAGES)
 try:
     info = data.load("mart_info")
-except data.MartMissing as missing:
-    st.error(str(missing))
+except (data.MartMissing, runner.MartOutdated) as problem:
+    st.error(str(problem))
     st.stop()
 
 as_of = info["as_of_on"][0]
 first_on = info["first_sale_on"][0] or info["as_of_on"][0]
-page = st.navigation(PAGES)
 st.session_state["filters"] = filter_bar.render(as_of, first_on)
 st.session_state["as_of"] = as_of
 st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {info['source'][0]}")

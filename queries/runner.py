@@ -24,6 +24,14 @@ class QueryError(RuntimeError):
     pass
 
 
+class MartOutdated(QueryError):
+    """The mart file lacks tables this version reads: it was built by an older version."""
+
+
+# Tables the datasets read that a mart built by an older version may lack (mart/rollups.sql).
+REQUIRED_TABLES = ("customer_profiles", "sale_followups")
+
+
 class Mart:
     """A read-only mart with a pool of cursors that carry the shared macros.
 
@@ -34,6 +42,14 @@ class Mart:
     def __init__(self, db_path: str | Path):
         self.path = str(db_path)
         self._con = duckdb.connect(self.path, read_only=True)
+        present = {row[0] for row in self._con.execute("select table_name from duckdb_tables()").fetchall()}
+        missing = [t for t in REQUIRED_TABLES if t not in present]
+        if missing:
+            self._con.close()
+            raise MartOutdated(
+                f"The mart at {self.path} was built by an older version (it lacks {', '.join(missing)}). "
+                f"Rebuild it: `python -m mart generate --db {self.path}` or `python -m mart load DIR --db {self.path}`."
+            )
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._shared_sql = "\n".join((SQL_DIR / name).read_text() for name in SHARED_SQL)
 

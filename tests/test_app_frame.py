@@ -159,3 +159,25 @@ def test_data_quality_lists_every_table(app_env, tables):
     shown = at.dataframe[0].value
     for name in ("customers", "sales", "complaints"):
         assert int(shown[shown["table_name"] == name]["count_rows"].iloc[0]) == tables[name].height
+
+
+def test_a_mart_from_an_older_version_gets_a_rebuild_message(tmp_path, monkeypatch):
+    """A mart built before the rollups existed used to crash the frame before navigation was drawn."""
+    import duckdb
+
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute(open(Path(APP).parent / "mart" / "schema.sql").read())
+    con.execute("insert into mart_info values (now(), 'demo', 's', 7, date '2026-11-30')")
+    con.close()
+    monkeypatch.setenv("CRM_MART", str(old))
+    at = new_app().run()
+    assert not at.exception
+    assert "older version" in at.error[0].value and "python -m mart generate" in at.error[0].value
+
+
+def test_a_missing_mart_says_how_to_build_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_MART", str(tmp_path / "nothing.duckdb"))
+    at = new_app().run()
+    assert not at.exception
+    assert "python -m mart generate" in at.error[0].value
