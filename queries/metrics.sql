@@ -55,3 +55,91 @@ select * from (values
     (1, 'under 1 day', 0, 24), (2, '1-3 days', 24, 72), (3, '3-7 days', 72, 168),
     (4, '1-2 weeks', 168, 336), (5, '2-4 weeks', 336, 672), (6, 'over 4 weeks', 672, null)
 ) as t(bucket_order, age_bucket, from_hours, to_hours);
+
+-- Customer value (RFM, value tiers, activity status): one definition shared by the segments and customer 360 pages.
+
+-- A 1-5 score from a customer's position (rank, 1 = worst) among n: the quintile the position falls in. Ties
+-- share a rank, so a tied group shares the score of the quintile where it starts.
+create or replace temp macro quintile_score(position, n) as 1 + floor(5 * (position - 1) / n)::integer;
+
+-- The named RFM segments on the recency x frequency grid (first match wins):
+-- R 4-5: champions (F 4-5), potential loyalists (F 2-3), new (F 1); R 3: loyal (F 3-5), hibernating (F 1-2);
+-- R 1-2: can't lose (F 5), at risk (F 3-4), hibernating (R 2, F 1-2), lost (R 1, F 1-2).
+create or replace temp macro rfm_segment(r_score, f_score) as
+    case
+        when r_score >= 4 and f_score >= 4 then 'champions'
+        when r_score >= 4 and f_score >= 2 then 'potential loyalists'
+        when r_score >= 4 then 'new'
+        when r_score = 3 and f_score >= 3 then 'loyal'
+        when r_score = 3 then 'hibernating'
+        when f_score = 5 then 'can''t lose'
+        when f_score >= 3 then 'at risk'
+        when r_score = 2 then 'hibernating'
+        else 'lost'
+    end;
+
+-- Activity at a date: active = a sale or service visit in the 12 months ending then; lapsed = none in 18 months;
+-- in between, at risk (no longer active, not yet lapsed).
+create or replace temp macro activity_status(last_transacted_on, p_end_on) as
+    case
+        when last_transacted_on > (p_end_on - interval 12 month)::date then 'active'
+        when last_transacted_on > (p_end_on - interval 18 month)::date then 'at risk'
+        else 'lapsed'
+    end;
+
+-- 95% Wilson score interval of a proportion (successes of n), NULL where n is 0.
+create or replace temp macro wilson_low(successes, n) as
+    (successes / nullif(n, 0) + 1.959964 ^ 2 / (2 * n)
+     - 1.959964 * sqrt(successes / nullif(n, 0) * (1 - successes / nullif(n, 0)) / n + 1.959964 ^ 2 / (4 * n ^ 2)))
+    / (1 + 1.959964 ^ 2 / n);
+create or replace temp macro wilson_high(successes, n) as
+    (successes / nullif(n, 0) + 1.959964 ^ 2 / (2 * n)
+     + 1.959964 * sqrt(successes / nullif(n, 0) * (1 - successes / nullif(n, 0)) / n + 1.959964 ^ 2 / (4 * n ^ 2)))
+    / (1 + 1.959964 ^ 2 / n);
+
+-- One row per customer in scope (placed by their home dealer, like every customer count) with a sale or service
+-- visit between p_start_on and p_end_on: RFM over that window (recency in days at p_end_on, frequency = sales and
+-- visits, monetary = their revenue), the 1-5 scores, the named segment and the value tier (ABC: A = the customers
+-- who together make the first 80% of the window's revenue, largest first, B the next 15%, C the rest; a customer
+-- is in A while the revenue of those before them is under 80%). Cumulative revenue stays DECIMAL, so the tier
+-- boundaries are exact.
+create or replace temp macro customer_rfm(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+with
+in_scope as (
+    select customer_id, customer_type
+    from scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+),
+-- Each fact table filtered on its own date, so DuckDB prunes before the union.
+window_transactions as (
+    select customer_id, sold_on as transacted_on, revenue from sales where sold_on between p_start_on and p_end_on
+    union all
+    select customer_id, visited_on, revenue from service_visits where visited_on between p_start_on and p_end_on
+),
+per_customer as (
+    select
+        t.customer_id,
+        any_value(c.customer_type) as customer_type,
+        max(t.transacted_on) as last_transacted_on,
+        date_diff('day', max(t.transacted_on), p_end_on) as recency_days,
+        count(*) as frequency,
+        sum(t.revenue) as monetary
+    from window_transactions t
+    join in_scope c using (customer_id)
+    group by t.customer_id
+),
+scored as (
+    select
+        *,
+        quintile_score(rank() over (order by recency_days desc), count(*) over ()) as r_score,
+        quintile_score(rank() over (order by frequency), count(*) over ()) as f_score,
+        quintile_score(rank() over (order by monetary), count(*) over ()) as m_score,
+        coalesce(sum(monetary) over (order by monetary desc, customer_id rows between unbounded preceding and 1 preceding), 0)
+            as revenue_before,
+        sum(monetary) over () as revenue_total
+    from per_customer
+)
+select
+    customer_id, customer_type, last_transacted_on, recency_days, frequency, monetary::double as monetary,
+    r_score, f_score, m_score, rfm_segment(r_score, f_score) as segment,
+    case when revenue_before < 0.80 * revenue_total then 'A' when revenue_before < 0.95 * revenue_total then 'B' else 'C' end as tier
+from scored;
