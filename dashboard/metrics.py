@@ -10,7 +10,7 @@ from dataclasses import dataclass
 class Metric:
     name: str
     label: str
-    unit: str  # count | money | share | score | ratio | hours | points (a difference of shares)
+    unit: str  # count | money | share | score | ratio | hours | points (a difference of shares) | percent | number
     definition: str
     higher_is_better: bool = True
     count_column: str | None = None  # the sample size shown beside it
@@ -88,6 +88,17 @@ METRICS: dict[str, Metric] = {
             "Mean callback score (1-5) given at closing, over the period's complaints closed so far.",
             count_column="count_callbacks",
         ),
+        # Forecast page: backtest accuracy (analytics/forecast.py computes them).
+        Metric(
+            "mase", "MASE", "number",
+            "Mean absolute backtest error in units of the seasonal-naive forecast's in-sample error; below the baseline's MASE = better than the baseline.",
+            higher_is_better=False, count_column="count_errors",
+        ),
+        Metric(
+            "smape", "sMAPE", "percent",
+            "Symmetric mean absolute percentage error of the backtest: mean of 200 |actual - forecast| / (|actual| + |forecast|), 0-200%.",
+            higher_is_better=False, count_column="count_errors",
+        ),
     ]
 }
 
@@ -106,6 +117,8 @@ def fmt(value, unit: str) -> str:
         return f"{100 * value:+.1f} pts"
     if unit == "score":
         return f"{value:.1f}"
+    if unit == "percent":  # already in percent, e.g. sMAPE
+        return f"{value:.1f}%"
     if unit == "hours":
         return f"{value:,.1f} h"
     if unit == "count":
