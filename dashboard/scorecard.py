@@ -14,6 +14,8 @@ MEASURES: dict[str, tuple[str | None, int]] = {
     "lead_conversion": ("count_leads_closed", 30),
 }
 LOWER_IS_BETTER = {"complaints_per_100_customers"}
+# Sums grow with the number of dealers: their yardstick is the average dealer of the region or nation.
+ADDITIVE = {"sales_revenue", "units"}
 
 
 def rank_dealers(scorecard: pl.DataFrame, metric: str) -> pl.DataFrame:
@@ -34,8 +36,14 @@ def rank_dealers(scorecard: pl.DataFrame, metric: str) -> pl.DataFrame:
 
 
 def yardsticks(scorecard: pl.DataFrame, metric: str) -> dict[str, float | None]:
-    """The metric for each region in the scorecard and for the nation: what every dealer is compared with."""
-    out = {row["region"]: row[metric] for row in scorecard.filter(pl.col("level") == "region").iter_rows(named=True)}
+    """The metric for each region in the scorecard and for the nation: what every dealer is compared with
+    (for sums, the average per dealer)."""
+    def value(row) -> float | None:
+        if row[metric] is None:
+            return None
+        return row[metric] / row["count_dealers"] if metric in ADDITIVE else row[metric]
+
+    out = {row["region"]: value(row) for row in scorecard.filter(pl.col("level") == "region").iter_rows(named=True)}
     national = scorecard.filter(pl.col("level") == "national")
-    out["national"] = national[metric][0] if len(national) else None
+    out["national"] = value(national.row(0, named=True)) if len(national) else None
     return out

@@ -26,7 +26,11 @@ sample_column, minimum = scorecard.MEASURES[metric]
 
 national = marks.get("national")
 regions_shown = ", ".join(f"{r}: {format_metric(metric, v)}" for r, v in marks.items() if r != "national")
-st.markdown(f"**National {METRICS[metric].label.lower()}: {format_metric(metric, national)}** · regions: {regions_shown}")
+per_dealer = " per dealer" if metric in scorecard.ADDITIVE else ""
+st.markdown(
+    f"**National {METRICS[metric].label.lower()}{per_dealer}: {format_metric(metric, national)}** · "
+    f"regions{per_dealer}: {regions_shown}"
+)
 if sample_column:
     small = ranked["is_small_sample"].sum()
     st.caption(
@@ -45,7 +49,7 @@ else:
         hovertext=[f"n={v}" for v in (shown[sample_column] if sample_column else shown["units"])], name="dealer",
     )
     if national is not None:
-        fig.add_vline(x=national, line_dash="dash", annotation_text="national")
+        fig.add_vline(x=national, line_dash="dash", annotation_text="national" + (" average" if per_dealer else ""))
     fig.update_layout(height=max(300, 18 * len(shown)), yaxis={"autorange": "reversed"},
                       title=f"{METRICS[metric].label} by dealer (grey: small sample, unranked)")
     st.plotly_chart(fig, key="scorecard_chart")
@@ -65,9 +69,9 @@ st.dataframe(
         "lead_conversion": st.column_config.NumberColumn(format="percent"),
         "nps": st.column_config.NumberColumn(format="%.1f"),
         "complaints_per_100_customers": st.column_config.NumberColumn(format="%.2f"),
-        "sales_revenue": st.column_config.NumberColumn(format="localized"),
-        "region_figure": st.column_config.NumberColumn(f"region {metric}", format="%.3f"),
-        "national_figure": st.column_config.NumberColumn(f"national {metric}", format="%.3f"),
+        "sales_revenue": st.column_config.NumberColumn(format="compact"),
+        "region_figure": st.column_config.NumberColumn(f"region {metric}{per_dealer}", format="%.3f"),
+        "national_figure": st.column_config.NumberColumn(f"national {metric}{per_dealer}", format="%.3f"),
     },
 )
 components.rows_and_sql(card, "dealer_scorecard", "Dealer scorecard", filters, as_of, key="scorecard")

@@ -172,3 +172,23 @@ def test_sql_parameters_match_what_callers_pass():
 def test_runner_rejects_a_parameter_mismatch(mart):
     with pytest.raises(runner.QueryError, match="binds"):
         runner.run(mart, "mart_info", unexpected=1)
+
+
+def test_scorecard_ranking_and_yardsticks(tables, mart, as_of):
+    from dashboard import scorecard
+
+    f = slices(tables, as_of)["region"]
+    card = runner.run(mart, "dealer_scorecard", f)
+    ranked = scorecard.rank_dealers(card, "nps")
+    small = ranked.filter(pl.col("count_nps_responses") < 30)
+    assert small["rank"].null_count() == small.height
+    big = ranked.filter(pl.col("count_nps_responses") >= 30).sort("nps", descending=True)
+    assert big["rank"].to_list()[0] == 1 and big["nps"][0] == big["nps"].max()
+    # Lower is better for complaints: rank 1 has the fewest per 100 customers.
+    by_complaints = scorecard.rank_dealers(card, "complaints_per_100_customers").filter(pl.col("rank") == 1)
+    eligible = ranked.filter(pl.col("count_customers") >= 50)
+    assert by_complaints["complaints_per_100_customers"][0] == eligible["complaints_per_100_customers"].min()
+    marks = scorecard.yardsticks(card, "sales_revenue")
+    dealers = card.filter(pl.col("level") == "dealer")
+    assert close(marks[f.region], dealers["sales_revenue"].sum() / dealers.height)
+    assert close(marks["national"], independent.scorecard(tables, replace(f, region=None))["sales_revenue"].fill_null(0).sum() / tables["dealers"].height)
