@@ -19,7 +19,8 @@ st.subheader("Tables: rows and freshness")
 tables = data.load("dq_tables").with_columns(
     days_behind=(pl.lit(as_of) - pl.col("latest_on")).dt.total_days(),
 )
-st.dataframe(tables, hide_index=True, width="stretch")
+st.dataframe(tables, hide_index=True, width="stretch",
+             column_config={"latest_on": st.column_config.DateColumn("latest date", format="YYYY-MM-DD")})
 empty = tables.filter(pl.col("count_rows") == 0)["table_name"].to_list()
 if empty:
     st.warning(f"Empty tables: {', '.join(empty)}. Pages that need them say so where they would show them.")
