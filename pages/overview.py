@@ -21,8 +21,10 @@ if filters.dealer_id is not None:
     dealer_name = match[0] if len(match) else None
 components.breadcrumb(filters, dealer_name)
 
-current = data.load("kpi_summary", filters).row(0, named=True)
-previous = data.load("kpi_summary", comparison).row(0, named=True)
+current_rows = data.load("kpi_summary", filters)
+comparison_rows = data.load("kpi_summary", comparison)
+current = current_rows.row(0, named=True)
+previous = comparison_rows.row(0, named=True)
 # Sparklines show at least the last twelve months, however short the chosen period.
 spark_filters = replace(filters, start_on=min(filters.start_on, filters.end_on - timedelta(days=364)))
 monthly_for_spark = data.load("kpi_monthly", spark_filters)
@@ -37,6 +39,14 @@ for row in TILES:
     for col, name in zip(cols, row):
         with col:
             components.kpi_tile(name, current, previous, monthly_for_spark)
+
+components.rows_and_sql(
+    pl.concat([
+        current_rows.select(pl.lit("current").alias("period"), pl.lit(filters.start_on).alias("start_on"), pl.lit(filters.end_on).alias("end_on"), pl.all()),
+        comparison_rows.select(pl.lit("comparison").alias("period"), pl.lit(comparison.start_on).alias("start_on"), pl.lit(comparison.end_on).alias("end_on"), pl.all()),
+    ], how="vertical_relaxed"),
+    "kpi_summary", "KPIs", filters, as_of, key="kpis",
+)
 
 st.subheader("Monthly trends")
 monthly = data.load("kpi_monthly", filters)
