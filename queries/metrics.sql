@@ -143,3 +143,28 @@ select
     r_score, f_score, m_score, rfm_segment(r_score, f_score) as segment,
     case when revenue_before < 0.80 * revenue_total then 'A' when revenue_before < 0.95 * revenue_total then 'B' else 'C' end as tier
 from scored;
+
+-- One row per customer in scope with a sale or service visit on or before p_end_on: their first and last
+-- transaction, sales and service visits, revenue up to then and activity status at p_end_on. Every customer is
+-- aggregated before the scope narrows them: DuckDB runs that faster than a semi join below the aggregate.
+create or replace temp macro customer_history(p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+with
+history as (
+    select customer_id, sold_on as transacted_on, revenue::double as revenue, 1 as is_sale from sales where sold_on <= p_end_on
+    union all
+    select customer_id, visited_on, revenue::double, 0 from service_visits where visited_on <= p_end_on
+),
+per_customer as (
+    select
+        customer_id,
+        min(transacted_on) as first_transacted_on,
+        max(transacted_on) as last_transacted_on,
+        sum(is_sale)::bigint as count_sales,
+        (count(*) - sum(is_sale))::bigint as count_service_visits,
+        sum(revenue) as lifetime_revenue
+    from history
+    group by customer_id
+)
+select p.*, c.customer_type, activity_status(p.last_transacted_on, p_end_on) as status
+from per_customer p
+join scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) c using (customer_id);
