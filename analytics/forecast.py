@@ -28,7 +28,7 @@ ORIGIN_STEP = 3
 MIN_MONTHS = 12  # fewer and nothing is forecast
 MIN_SELLING_MONTHS = 6  # months with any sale: fewer and the series is too sparse to forecast
 SEASONAL_MIN_MONTHS = 36  # two seasons to estimate the seasonal terms plus one season held out to judge them
-MIN_TRAIN_SHORT = 9  # a short series keeps at least this many months to fit before the first origin
+MIN_TRAIN_SHORT = 10  # a short series keeps this many months to fit before the first origin (ETS's heuristic start needs 10)
 WILD_FACTOR = 3.0  # a forecast above 3x the history's largest month is a runaway, not a forecast
 Z80 = 1.2815515655446004
 Z95 = 1.959963984540054
@@ -190,10 +190,12 @@ class _EtsFit(_Fitted):
         self.spec = dict(error="add", **candidate.opts())
         if candidate.seasonal:
             self.spec["seasonal_periods"] = SEASON
-        # Heuristic initial states (FPP3 8.x) estimate 4 smoothing parameters instead of 17 for a seasonal
-        # model: ten times faster, and on 3-5 years of months just as accurate.
-        init = "heuristic" if candidate.seasonal else "estimated"
-        self.result = _quietly(lambda: ETSModel(_series(y), initialization_method=init, **self.spec).fit(disp=False), self)
+        # Heuristic initial states (Hyndman et al.'s, as statsmodels implements them) leave only the smoothing
+        # parameters to estimate (4 instead of 17 for a seasonal model): four to ten times faster, and on 3-5
+        # years of months as accurate in the backtests.
+        self.result = _quietly(
+            lambda: ETSModel(_series(y), initialization_method="heuristic", **self.spec).fit(disp=False), self
+        )
         self.converged &= bool(self.result.mle_retvals.get("converged", True))
 
     def _known_model(self, y: np.ndarray):
