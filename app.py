@@ -9,6 +9,7 @@ st.set_page_config(page_title="CRM analytics", page_icon=":material/directions_c
 PAGES = [
     st.Page("pages/overview.py", title="Executive overview", icon=":material/monitoring:", url_path="overview", default=True),
     st.Page("pages/dealer_scorecard.py", title="Dealer scorecard", icon=":material/storefront:", url_path="dealers"),
+    st.Page("pages/campaigns.py", title="Campaign ROI and leads", icon=":material/campaign:", url_path="campaigns"),
     st.Page("pages/forecast.py", title="Sales forecast", icon=":material/trending_up:", url_path="forecast"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
 ]
