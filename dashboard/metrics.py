@@ -99,7 +99,57 @@ METRICS: dict[str, Metric] = {
             "Symmetric mean absolute percentage error of the backtest: mean of 200 |actual - forecast| / (|actual| + |forecast|), 0-200%.",
             higher_is_better=False, count_column="count_errors",
         ),
+        # Customer segments and value (RFM, tiers and activity in queries/metrics.sql; CLV in analytics/clv.py).
+        Metric("rfm_customers", "Customers scored", "count", "Customers in scope with a sale or service visit in the period: the ones RFM scores."),
+        Metric("customer_share", "Share of customers", "share", "The group's customers / the period's customers with a sale or service visit."),
+        Metric("revenue_share", "Share of revenue", "share", "The group's sales and service revenue in the period / all of it."),
+        Metric("avg_customer_revenue", "Average value", "money", "Sales and service revenue in the period per customer of the group."),
+        Metric(
+            "tier_a_customer_share", "Customers making 80% of revenue", "share",
+            "Tier A's share of the period's customers: the fewest customers, largest first, who together bring 80% of the revenue.",
+            higher_is_better=False,
+        ),
+        Metric("share_active", "Share active", "share", "Of a cohort (customers by month or quarter of first purchase), the share with a sale or service visit in the period."),
+        Metric("at_risk_customers", "At risk", "count", "Customers whose last sale or service visit was 12-18 months before the period's end.", higher_is_better=False),
+        Metric("lapsed_customers", "Lapsed", "count", "Customers with no sale or service visit in the 18 months to the period's end.", higher_is_better=False),
+        Metric(
+            "lapse_rate", "Lapse rate", "share",
+            "Of customers whose first transaction was 18+ months before the period's end, the share with none in the last 18 months.",
+            higher_is_better=False, count_column="count_customers",
+        ),
+        Metric(
+            "clv", "Expected 12-month value", "money",
+            "Expected repeat purchases in the next 52 weeks (BG/NBD) x expected value of a purchase (Gamma-Gamma).",
+        ),
+        Metric("clv_total", "Expected 12-month value, all customers", "money", "The sum of every customer's expected 12-month value."),
+        Metric("expected_transactions", "Expected purchases, next 12 months", "number", "Expected repeat sales and service visits in the next 52 weeks (BG/NBD)."),
+        Metric("p_alive", "Probability still active", "share", "BG/NBD's probability that the customer has not dropped out, given their purchases so far."),
+        Metric(
+            "holdout_error", "Holdout error", "ratio",
+            "(Predicted - actual) / actual repeat purchases in the holdout weeks, by a model fitted only on the weeks before them.",
+        ),
     ]
+}
+
+
+# The named RFM segments of queries/metrics.sql (rfm_segment), most valuable first: who they are and what to do.
+RFM_SEGMENTS: dict[str, str] = {
+    "champions": "Recent and frequent (R 4-5, F 4-5): reward them, ask for referrals.",
+    "loyal": "Frequent, not the most recent (R 3, F 3-5): keep close with service plans and loyalty offers.",
+    "potential loyalists": "Recent, a few transactions (R 4-5, F 2-3): nurture into loyalty.",
+    "new": "Recent, one transaction in the period (R 4-5, F 1): welcome, first service reminder.",
+    "can't lose": "Were among the most frequent, long gone (R 1-2, F 5): personal outreach now.",
+    "at risk": "Used to come often, not lately (R 1-2, F 3-4): win back before they lapse.",
+    "hibernating": "Infrequent and not recent (R 2-3, F 1-2): low-cost reactivation.",
+    "lost": "Least recent, least frequent (R 1, F 1-2): cheap campaigns only.",
+}
+NOT_ACTIVE = "not active"  # no sale or service visit in the period: no RFM segment
+
+# Activity at the period's end (queries/metrics.sql: activity_status).
+ACTIVITY_STATUSES: dict[str, str] = {
+    "active": "A sale or service visit in the 12 months to the period's end.",
+    "at risk": "Last sale or service visit 12-18 months before the period's end: no longer active, not yet lapsed.",
+    "lapsed": "No sale or service visit in the 18 months to the period's end.",
 }
 
 
