@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/dealer_scorecard.py", title="Dealer scorecard", icon=":material/storefront:", url_path="dealers"),
     st.Page("pages/campaigns.py", title="Campaign ROI and leads", icon=":material/campaign:", url_path="campaigns"),
     st.Page("pages/forecast.py", title="Sales forecast", icon=":material/trending_up:", url_path="forecast"),
+    st.Page("pages/complaints.py", title="Complaints", icon=":material/support_agent:", url_path="complaints"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
 ]
 
@@ -25,7 +26,10 @@ except (data.MartMissing, runner.MartOutdated) as problem:
 as_of = info["as_of_on"][0]
 first_on = info["first_sale_on"][0] or info["as_of_on"][0]
 st.session_state["filters"] = filter_bar.render(as_of, first_on)
-st.session_state["as_of"] = as_of
+# The complaints page owns "as_of" there: its date input (bound to the URL) shows any past day, and writing the
+# key here would reset that input on every rerun.
+if page.url_path != "complaints":
+    st.session_state["as_of"] = as_of
 st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {info['source'][0]}")
 filter_bar.show_url_notice()
 page.run()
