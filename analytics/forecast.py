@@ -12,6 +12,7 @@ statsmodels is imported inside the functions that fit, so importing this module 
 from __future__ import annotations
 
 import math
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -377,23 +378,55 @@ def forecast_many(series: dict[str, tuple[Sequence[float], date | None]], horizo
     """forecast_series for each named series, in `workers` processes when there is more than one series.
 
     Processes, not threads: the fits are Python and NumPy code that holds the GIL most of the time. The
-    pool forks from a forkserver that has statsmodels preloaded, not from the caller, whose threads (a web
-    server's, DuckDB's) must not be copied mid-flight into a child.
+    pool is kept between calls and its workers are warmed up once (statsmodels imports half its modules on
+    the first fit: seconds that a click should not pay again). They fork from a forkserver, not from the
+    caller, whose threads (a web server's, DuckDB's) must not be copied mid-flight into a child. A script
+    that calls this needs the usual `if __name__ == "__main__":` guard.
     """
     items = list(series.items())
     if workers <= 1 or len(items) <= 1:
         return {key: forecast_series(values, last, horizon) for key, (values, last) in items}
+    from concurrent.futures.process import BrokenProcessPool
+
+    jobs = [(values, last, horizon) for _, (values, last) in items]
+    chunksize = max(1, len(items) // (4 * workers))
+    for attempt in range(2):
+        try:
+            results = list(_pool(workers, fresh=attempt > 0).map(_forecast_item, jobs, chunksize=chunksize))
+            break
+        except BrokenProcessPool:  # a worker died (killed, out of memory): start a new pool once
+            if attempt:
+                raise
+    return {key: result for (key, _), result in zip(items, results)}
+
+
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(workers: int, fresh: bool = False):
+    global _POOL
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=_pool_context()) as pool:
-        results = pool.map(_forecast_item, [(values, last, horizon) for _, (values, last) in items],
-                           chunksize=max(1, len(items) // (4 * workers)))
-        return {key: result for (key, _), result in zip(items, results)}
+    with _POOL_LOCK:
+        pool, size = _POOL or (None, 0)
+        if pool is None or size != workers or fresh:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_warm_up)
+            _POOL = (pool, workers)
+        return pool
 
 
 def _forecast_item(args) -> SeriesForecast:
     values, last, horizon = args
     return forecast_series(values, last, horizon)
+
+
+def _warm_up() -> None:
+    """Fit every candidate once on a small made-up series, so the first real fit pays no imports."""
+    t = np.arange(SEASONAL_MIN_MONTHS, dtype=float)
+    forecast_series(10 + t + np.sin(t))
 
 
 def _pool_context():
