@@ -65,17 +65,17 @@ METRICS: dict[str, Metric] = {
         Metric("complaints_received", "Complaints received", "count", "Complaints received in the period.", higher_is_better=False),
         Metric("complaints_past_due", "Open past deadline", "count", "Open complaints not resolved by their severity's deadline.", higher_is_better=False),
         Metric(
-            "hours_to_dispatch", "Median hours to dispatch", "hours",
+            "hours_to_dispatch", "Hours to dispatch", "hours",
             "Median hours from receipt to HQ's dispatch to the dealer, over the period's complaints dispatched so far.",
             higher_is_better=False, count_column="count_dispatched",
         ),
         Metric(
-            "hours_to_acknowledge", "Median hours to dealer acknowledgement", "hours",
+            "hours_to_acknowledge", "Hours to acknowledgement", "hours",
             "Median hours from receipt to the dealer's acknowledgement, over the period's complaints acknowledged so far.",
             higher_is_better=False, count_column="count_acknowledged",
         ),
         Metric(
-            "hours_to_resolve", "Median hours to resolution", "hours",
+            "hours_to_resolve", "Hours to resolution", "hours",
             "Median hours from receipt to resolution, over the period's complaints resolved so far.",
             higher_is_better=False, count_column="count_resolved",
         ),
