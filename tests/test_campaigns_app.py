@@ -74,7 +74,7 @@ def test_the_roi_tiles_match_polars_and_the_overview(app_env, tables, default_vi
     assert metric(at, "ROI, recorded") == overview_roi == format_metric("campaign_roi", independent.total_roi(results))
     assert metric(at, "ROI, last touch") == format_metric("campaign_roi", rules[(None, "last_touch")]["roi"])
     assert metric(at, "ROI, first touch") == format_metric("campaign_roi", rules[(None, "first_touch")]["roi"])
-    assert metric(at, f"Campaigns (n={len(results)})") == fmt(sum(r["cost_in_scope"] for r in results.values()), "money")
+    assert metric(at, f"Campaign cost (n={len(results)} campaigns)") == fmt(sum(r["cost_in_scope"] for r in results.values()), "money")
     shown = table_with(at, "cost_per_lead")
     assert sorted(shown["campaign_id"]) == sorted(results)
     for _, row in shown.iterrows():
