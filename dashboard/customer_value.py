@@ -1,0 +1,33 @@
+"""The lifetime-value model of the active view: fitted once per filters and mart, cached, shared by the segments
+and customer 360 pages."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import streamlit as st
+
+from analytics import clv
+from dashboard import data
+from queries import runner
+from queries.filters import COMPARE_PREVIOUS, Filters
+
+
+def calibration_end_on(filters: Filters, first_on: date) -> date | None:
+    """The holdout check keeps the last 52 weeks before the period's end; it needs 26 weeks of history before them."""
+    cut = filters.end_on - timedelta(weeks=clv.HOLDOUT_WEEKS)
+    return cut if (cut - first_on).days >= clv.MIN_CALIBRATION_WEEKS * clv.DAYS_PER_WEEK else None
+
+
+def customer_value(filters: Filters, first_on: date) -> clv.CustomerValue:
+    path, mtime = data.current_mart()
+    # The comparison setting does not change the model: keep it out of the cache key.
+    return _fit(path, mtime, replace(filters, compare=COMPARE_PREVIOUS), calibration_end_on(filters, first_on))
+
+
+@st.cache_data(ttl=900, max_entries=16, show_spinner="Fitting the lifetime-value model for this view…")
+def _fit(path: str, mtime: float, filters: Filters, calibration_end: date | None) -> clv.CustomerValue:
+    # The per-customer rows go straight to the model, not through data.load's cache: only the fit's small
+    # summaries (and one number row per customer) are kept.
+    frame = runner.run(data._connection(path, mtime), "clv_customers", filters, calibration_end_on=calibration_end)
+    return clv.customer_value(frame, filters.end_on, calibration_end)

@@ -1,0 +1,201 @@
+"""Customer segments and value recomputed in plain Polars from the raw mart tables and DOMAIN.md's definitions.
+
+Money is handled in integer cents, so tier boundaries and sums compare exactly; scores rank ties with the
+lowest rank of their group (Polars' rank("min")), which is what "ties share the quintile where they start" means.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from queries.filters import Filters
+from tests.independent.frame import customers_in, months_before
+
+# The segment grid of DOMAIN.md's named segments as the dashboard defines it, written out cell by cell:
+# rows are recency scores 5..1, columns frequency scores 1..5.
+GRID = {
+    5: ["new", "potential loyalists", "potential loyalists", "champions", "champions"],
+    4: ["new", "potential loyalists", "potential loyalists", "champions", "champions"],
+    3: ["hibernating", "hibernating", "loyal", "loyal", "loyal"],
+    2: ["hibernating", "hibernating", "at risk", "at risk", "can't lose"],
+    1: ["lost", "lost", "at risk", "at risk", "can't lose"],
+}
+SEGMENT_OF = pl.DataFrame(
+    [(r, f + 1, name) for r, names in GRID.items() for f, name in enumerate(names)],
+    schema={"r_score": pl.Int64, "f_score": pl.Int64, "segment": pl.String}, orient="row",
+)
+
+
+def cents(column: str) -> pl.Expr:
+    return (pl.col(column) * 100).round(0).cast(pl.Int64)
+
+
+def transactions(t) -> pl.DataFrame:
+    """Every sale and service visit: customer, day, revenue in cents."""
+    return pl.concat([
+        t["sales"].select("customer_id", pl.col("sold_on").alias("on"), cents("revenue").alias("cents")),
+        t["service_visits"].select("customer_id", pl.col("visited_on").alias("on"), cents("revenue").alias("cents")),
+    ])
+
+
+def scope_ids(t, f: Filters) -> pl.Series:
+    """Customers in scope: segment, channel, product ownership, and home dealer in the geography."""
+    return customers_in(t, f, with_product=True, with_geo=True)["customer_id"]
+
+
+def quintile(rank: pl.Expr, n: int) -> pl.Expr:
+    return (1 + (5 * (rank - 1)) // n).cast(pl.Int64)
+
+
+def rfm(t, f: Filters, start: date | None = None, end: date | None = None) -> pl.DataFrame:
+    """One row per customer in scope with a transaction in [start, end]: recency, frequency, monetary (cents),
+    scores, segment, tier."""
+    start, end = start or f.start_on, end or f.end_on
+    tx = transactions(t).filter(pl.col("on").is_between(start, end) & pl.col("customer_id").is_in(scope_ids(t, f).implode()))
+    per = tx.group_by("customer_id").agg(
+        last_on=pl.col("on").max(), frequency=pl.len().cast(pl.Int64), monetary_cents=pl.col("cents").sum()
+    ).with_columns(recency_days=(pl.lit(end) - pl.col("last_on")).dt.total_days())
+    n = per.height
+    if n == 0:
+        return per.with_columns(r_score=pl.lit(None, pl.Int64), f_score=pl.lit(None, pl.Int64), m_score=pl.lit(None, pl.Int64),
+                                segment=pl.lit(None, pl.String), tier=pl.lit(None, pl.String))
+    per = per.with_columns(
+        r_score=quintile(pl.col("recency_days").rank("min", descending=True), n),
+        f_score=quintile(pl.col("frequency").rank("min"), n),
+        m_score=quintile(pl.col("monetary_cents").rank("min"), n),
+    ).join(SEGMENT_OF, on=["r_score", "f_score"], how="left")
+    total = int(per["monetary_cents"].sum())
+    per = per.sort(["monetary_cents", "customer_id"], descending=[True, False]).with_columns(
+        before=pl.col("monetary_cents").cum_sum() - pl.col("monetary_cents")
+    )
+    # Integer comparisons: before < 80% of total  <=>  100 * before < 80 * total.
+    return per.with_columns(
+        tier=pl.when(100 * pl.col("before") < 80 * total).then(pl.lit("A"))
+        .when(100 * pl.col("before") < 95 * total).then(pl.lit("B")).otherwise(pl.lit("C")),
+        monetary=pl.col("monetary_cents") / 100,
+    ).drop("before")
+
+
+def by_group(scored: pl.DataFrame, column: str) -> pl.DataFrame:
+    n, total = scored.height, scored["monetary_cents"].sum()
+    return scored.group_by(column).agg(
+        count_customers=pl.len(), revenue_cents=pl.col("monetary_cents").sum(),
+        avg_recency_days=pl.col("recency_days").mean(), avg_frequency=pl.col("frequency").mean(),
+    ).with_columns(customer_share=pl.col("count_customers") / n, revenue_share=pl.col("revenue_cents") / total)
+
+
+def pareto_point(scored: pl.DataFrame, percentile: int) -> tuple[float, float]:
+    """(share of customers, share of revenue) of the largest customers up to the given percentile."""
+    ordered = scored.sort(["monetary_cents", "customer_id"], descending=[True, False])
+    n = ordered.height
+    k = max(i for i in range(1, n + 1) if -(-100 * i // n) == percentile)  # the last position in that percentile
+    return k / n, ordered["monetary_cents"].head(k).sum() / ordered["monetary_cents"].sum()
+
+
+def cohorts(t, f: Filters, grain: str) -> pl.DataFrame:
+    """One row per (cohort, periods since) with at least one active customer, plus every cohort's size."""
+    every = "1mo" if grain == "month" else "3mo"
+    tx = transactions(t)
+    first = tx.group_by("customer_id").agg(first_on=pl.col("on").min())
+    members = first.filter(
+        pl.col("first_on").is_between(f.start_on, f.end_on) & pl.col("customer_id").is_in(scope_ids(t, f).implode())
+    ).with_columns(cohort_on=pl.col("first_on").dt.truncate(every))
+    active = (
+        tx.filter(pl.col("on").is_between(f.start_on, f.end_on))
+        .join(members, on="customer_id")
+        .with_columns(period_on=pl.col("on").dt.truncate(every))
+        .with_columns(periods_since=_months_between("cohort_on", "period_on") // (1 if grain == "month" else 3))
+        .group_by("cohort_on", "periods_since").agg(count_active=pl.col("customer_id").n_unique())
+    )
+    sizes = members.group_by("cohort_on").agg(count_cohort=pl.len())
+    return active.join(sizes, on="cohort_on").with_columns(share_active=pl.col("count_active") / pl.col("count_cohort"))
+
+
+def _months_between(a: str, b: str) -> pl.Expr:
+    return (pl.col(b).dt.year() - pl.col(a).dt.year()) * 12 + pl.col(b).dt.month() - pl.col(a).dt.month()
+
+
+def history(t, f: Filters) -> pl.DataFrame:
+    """One row per customer in scope with a transaction by the period's end: first, last, revenue, status."""
+    end = f.end_on
+    tx = transactions(t).filter((pl.col("on") <= end) & pl.col("customer_id").is_in(scope_ids(t, f).implode()))
+    per = tx.group_by("customer_id").agg(first_on=pl.col("on").min(), last_on=pl.col("on").max(),
+                                         lifetime_cents=pl.col("cents").sum())
+    return per.with_columns(
+        status=pl.when(pl.col("last_on") > months_before(end, 12)).then(pl.lit("active"))
+        .when(pl.col("last_on") > months_before(end, 18)).then(pl.lit("at risk"))
+        .otherwise(pl.lit("lapsed"))
+    )
+
+
+def churn_drivers(t, f: Filters) -> pl.DataFrame:
+    """Lapse counts by complaint group and lowest-survey-score group, over customers old enough to lapse."""
+    end = f.end_on
+    eligible = history(t, f).filter(pl.col("first_on") <= months_before(end, 18))
+    complained = t["complaints"].filter(pl.col("received_at").dt.date() <= end)["customer_id"].unique()
+    lowest = t["surveys"].filter(pl.col("surveyed_on") <= end).group_by("customer_id").agg(lowest=pl.col("score").min())
+    labelled = eligible.join(lowest, on="customer_id", how="left").with_columns(
+        complaints=pl.when(pl.col("customer_id").is_in(complained.implode())).then(pl.lit("complained")).otherwise(pl.lit("no complaint")),
+        survey=pl.when(pl.col("lowest").is_null()).then(pl.lit("no survey"))
+        .when(pl.col("lowest") <= 6).then(pl.lit("lowest score 0-6"))
+        .when(pl.col("lowest") >= 9).then(pl.lit("lowest score 9-10"))
+        .otherwise(pl.lit("lowest score 7-8")),
+    )
+    out = []
+    for driver, column in (("complaints", "complaints"), ("survey score", "survey")):
+        out.append(labelled.group_by(pl.col(column).alias("customer_group")).agg(
+            count_customers=pl.len(),
+            count_lapsed=(pl.col("status") == "lapsed").sum(),
+            count_at_risk=(pl.col("status") == "at risk").sum(),
+        ).with_columns(driver=pl.lit(driver)))
+    return pl.concat(out)
+
+
+def clv_inputs(t, f: Filters, calibration_end: date) -> pl.DataFrame:
+    """One row per customer in scope with a transaction by the period's end: repeat purchases (transactions on
+    days after the first), days to the last, days observed, mean repeat value, and the same up to calibration_end
+    with the holdout count after it."""
+    end = f.end_on
+    tx = transactions(t).filter((pl.col("on") <= end) & pl.col("customer_id").is_in(scope_ids(t, f).implode()))
+    tx = tx.join(tx.group_by("customer_id").agg(first_on=pl.col("on").min()), on="customer_id")
+    repeat = pl.col("on") > pl.col("first_on")
+    in_cal = pl.col("on") <= calibration_end
+    return tx.group_by("customer_id", "first_on").agg(
+        count_repeat=repeat.sum().cast(pl.Int64),
+        last_on=pl.col("on").max(),
+        avg_repeat_cents=pl.col("cents").filter(repeat).mean(),
+        count_repeat_calibration=(repeat & in_cal).sum().cast(pl.Int64),
+        last_on_calibration=pl.col("on").filter(in_cal).max(),
+        count_holdout=(~in_cal).sum().cast(pl.Int64),
+    ).with_columns(
+        days_to_last=(pl.col("last_on") - pl.col("first_on")).dt.total_days(),
+        days_observed=(pl.lit(end) - pl.col("first_on")).dt.total_days(),
+        days_to_last_calibration=(pl.col("last_on_calibration") - pl.col("first_on")).dt.total_days(),
+        days_observed_calibration=pl.when(pl.col("first_on") <= calibration_end)
+        .then((pl.lit(calibration_end) - pl.col("first_on")).dt.total_days()),
+    )
+
+
+def timeline_counts(t, customer_id: int) -> dict[str, int]:
+    """How many events of each category the customer's timeline must hold."""
+    c = customer_id
+    lead_steps = t["leads"].filter(pl.col("customer_id") == c).select(
+        "created_at", "contacted_at", "test_drive_at", "quoted_at", "closed_at"
+    )
+    contacts = t["campaign_contacts"].filter(pl.col("customer_id") == c)
+    complaints = t["complaints"].filter(pl.col("customer_id") == c).select(
+        "received_at", "dispatched_at", "acknowledged_at", "resolved_at", "closed_at"
+    )
+    return {
+        "purchase": t["sales"].filter(pl.col("customer_id") == c).height,
+        "service": t["service_visits"].filter(pl.col("customer_id") == c).height,
+        "lead": sum(lead_steps[col].drop_nulls().len() for col in lead_steps.columns),
+        "campaign": contacts.height + contacts["responded_on"].drop_nulls().len(),
+        "complaint": sum(complaints[col].drop_nulls().len() for col in complaints.columns),
+        "survey": t["surveys"].filter(pl.col("customer_id") == c).height,
+    }
+
+
+def year_before(day: date) -> date:
+    return day - timedelta(days=364)
