@@ -62,7 +62,9 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
         box = point.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         wait_for_app(page)
-        clicked = page.get_by_role("combobox", name="Campaign", exact=True).input_value()
+        campaign_box = page.get_by_role("combobox", name="Campaign", exact=True)
+        expect(campaign_box).to_have_value(re.compile(r"\(#\d+\)$"))
+        clicked = campaign_box.input_value()
         clicked_id = int(re.search(r"\(#(\d+)\)$", clicked).group(1))
         page.get_by_text(f"Contacts: {contacts_of(results, clicked_id):,} in all").wait_for()
 
