@@ -140,7 +140,8 @@ with tab_campaigns:
             else:
                 st.caption(
                     "Treatment minus control, with 95% intervals (Newcombe). A lift whose interval includes zero is "
-                    "**not proven**, whatever its point estimate. A buyer bought within the window from the contact day."
+                    "**not proven**, whatever its point estimate. A buyer made a sale in the filtered scope within the "
+                    "window from the contact day."
                 )
                 shown = lifts.select(
                     pl.struct(["campaign_name", "campaign_id"]).map_elements(label, return_dtype=pl.String).alias("campaign"),
@@ -227,7 +228,7 @@ with tab_campaigns:
                 with contacts_tab:
                     key = f"contacts_page_{chosen}"
                     rows = data.load("campaign_contacts_list", filters, campaign_id=chosen, window_days=window_days, page=page_of(key))
-                    show_page(rows, "Contacts", "campaign_contacts_list", key)
+                    show_page(rows, "Contacts (treatment and control)", "campaign_contacts_list", key)
                 with leads_tab:
                     # Every lead of the campaign, whenever it was created: its funnel is the campaign's, not the period's.
                     all_dates = replace(filters, start_on=date(1900, 1, 1), end_on=as_of)

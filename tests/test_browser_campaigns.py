@@ -66,7 +66,7 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
         expect(campaign_box).to_have_value(re.compile(r"\(#\d+\)$"))
         clicked = campaign_box.input_value()
         clicked_id = int(re.search(r"\(#(\d+)\)$", clicked).group(1))
-        page.get_by_text(f"Contacts: {contacts_of(results, clicked_id):,} in all").wait_for()
+        page.get_by_text(f"Contacts (treatment and control): {contacts_of(results, clicked_id):,} in all").wait_for()
 
         # Drill from the list: the campaign with the most contacts in the region.
         cid = max((c for c in results if c != clicked_id), key=lambda c: contacts_of(results, c))
@@ -77,7 +77,7 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
         page.get_by_role("option", name=f"{results[cid]['campaign_name']} (#{cid})", exact=True).click()
         wait_for_app(page)
         assert f"%23{cid}%29" in page.url
-        page.get_by_text(f"Contacts: {contacts_of(results, cid):,} in all").wait_for()
+        page.get_by_text(f"Contacts (treatment and control): {contacts_of(results, cid):,} in all").wait_for()
         page.get_by_role("tab", name="Leads", exact=True).click()
         page.get_by_text(f"Leads: {results[cid]['count_leads']:,} in all").wait_for()
 
@@ -86,7 +86,7 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
         page.reload()
         wait_for_app(page)
         assert page.url == url
-        page.get_by_text(f"Contacts: {contacts_of(results, cid):,} in all").wait_for()
+        page.get_by_text(f"Contacts (treatment and control): {contacts_of(results, cid):,} in all").wait_for()
 
         # Move the whole budget of the biggest channel to the cheapest one and read the projection's export.
         page.get_by_role("tab", name="Budget what-if").click()

@@ -123,7 +123,7 @@ def test_drilling_into_a_campaign_shows_its_contacts_leads_and_sales_page_by_pag
     sales = independent.attributed_sales(tables, default_view, 30)
     credited = sales.filter(pl.any_horizontal(pl.col(r) == cid for r in ("recorded", "last_touch", "first_touch"))).height
     captions = [c.value for c in at.caption]
-    assert f"Contacts: {contacts:,} in all, 100 to a page" in captions
+    assert f"Contacts (treatment and control): {contacts:,} in all, 100 to a page" in captions
     assert f"Leads: {results[cid]['count_leads']:,} in all, 100 to a page" in captions
     assert f"Sales: {credited:,} in all, 100 to a page" in captions
     first_page = table_with(at, "is_buyer")
