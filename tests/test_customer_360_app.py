@@ -1,0 +1,147 @@
+"""The Customer 360 page under AppTest on the s mart: a customer found by id (from the link) or from a segment's
+list, their figures against the raw rows, personal fields masked until revealed, and every wrong input explained."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.metrics import fmt
+from queries import runner
+from queries.filters import Filters
+from tests.independent import frame, segments as independent
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/customer_360.py"
+
+
+@pytest.fixture(scope="module")
+def tables(s_mart):
+    return frame.read_tables(s_mart)
+
+
+@pytest.fixture(scope="module")
+def year(s_mart) -> Filters:
+    m = runner.connect(s_mart)
+    try:
+        as_of = runner.run(m, "mart_info")["as_of_on"][0]
+    finally:
+        m.close()
+    return Filters(start_on=independent.year_before(as_of), end_on=as_of)
+
+
+def customer_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r} among {[m.label for m in at.metric]}")
+
+
+def profile_field(at: AppTest, field: str) -> str:
+    for df in at.dataframe:
+        table = df.value
+        if "field" in table.columns:
+            return table.loc[table["field"] == field, "value"].iloc[0]
+    raise AssertionError("no profile table")
+
+
+@pytest.fixture(scope="module")
+def person(tables, year):
+    """An individual with a birth year and a city, active in the period, with a complaint: every part shows."""
+    scored = independent.rfm(tables, year)
+    complained = tables["complaints"]["customer_id"].unique()
+    people = tables["customers"].filter(
+        (pl.col("customer_type") == "individual") & pl.col("birth_year").is_not_null() & pl.col("city").is_not_null()
+        & pl.col("customer_id").is_in(complained.implode())
+    )
+    return scored.join(people, on="customer_id").sort(["monetary_cents", "customer_id"], descending=[True, False]).row(0, named=True)
+
+
+def test_a_link_with_a_customer_id_opens_their_history_with_their_scores(app_env, tables, year, person):
+    cid = person["customer_id"]
+    at = customer_page({"customer_id": str(cid)})
+    assert at.text_input(key="customer_id").value == str(cid)
+    assert any(s.value.startswith(f"Customer #{cid} · individual") for s in at.subheader)
+    sales = tables["sales"].filter(pl.col("customer_id") == cid)
+    visits = tables["service_visits"].filter(pl.col("customer_id") == cid)
+    assert metric(at, "Revenue to date") == fmt(sales["revenue"].sum() + visits["revenue"].sum(), "money")
+    assert metric(at, "Service visits") == f"{visits.height:,}"
+    assert metric(at, "Complaints") == f"{tables['complaints'].filter(pl.col('customer_id') == cid).height:,}"
+    assert metric(at, "RFM segment") == person["segment"]
+    assert metric(at, "Value tier") == person["tier"]
+    assert metric(at, "RFM scores (R F M)") == f"{person['r_score']} {person['f_score']} {person['m_score']}"
+    assert metric(at, "Activity at the period's end") == "active"
+    assert metric(at, "Expected 12-month value").startswith("¥")
+    timeline = next(df.value for df in at.dataframe if "event_at" in df.value.columns)
+    want = independent.timeline_counts(tables, cid)
+    assert timeline["category"].value_counts().to_dict() == {k: v for k, v in want.items() if v}
+
+
+def test_personal_fields_are_masked_until_revealed(app_env, tables, person):
+    cid = person["customer_id"]
+    at = customer_page({"customer_id": str(cid)})
+    assert profile_field(at, "city") == "hidden" and profile_field(at, "gender") == "hidden"
+    assert profile_field(at, "birth_year") == f"{person['birth_year'] // 10 * 10}s"
+    at.toggle(key="reveal_personal").set_value(True).run()
+    assert not at.exception
+    assert profile_field(at, "city") == person["city"]
+    assert profile_field(at, "birth_year") == str(person["birth_year"])
+    assert any("data protection" in c.value for c in at.caption)
+
+
+def test_a_customer_picked_from_a_segments_list_becomes_the_one_shown(app_env, tables, year):
+    at = customer_page()
+    assert any("Enter a customer id" in i.value for i in at.info)
+    at.selectbox(key="c360_segment").select("can't lose").run()
+    picks = at.selectbox(key="c360_pick").options
+    want = independent.rfm(tables, year).filter(pl.col("segment") == "can't lose").sort(
+        ["monetary_cents", "customer_id"], descending=[True, False])["customer_id"].head(100)
+    assert [int(p) for p in picks] == want.to_list()
+    at.selectbox(key="c360_pick").select(picks[0]).run()
+    assert not at.exception
+    assert at.text_input(key="customer_id").value == str(picks[0])
+    assert metric(at, "RFM segment") == "can't lose"
+
+
+def test_wrong_ids_and_customers_outside_the_filters_are_explained(app_env, tables, person):
+    at = customer_page({"customer_id": "abc"})
+    assert any("not a customer id" in w.value for w in at.warning)
+    at.text_input(key="customer_id").input("987654321").run()
+    assert any("no customer #987654321" in w.value for w in at.warning)
+    cid = person["customer_id"]
+    home = tables["customers"].filter(pl.col("customer_id") == cid)["home_dealer_id"][0]
+    home_region = tables["dealers"].filter(pl.col("dealer_id") == home)["region"][0]
+    elsewhere = tables["dealers"].filter(pl.col("region") != home_region)["region"].sort()[0]
+    at = customer_page({"customer_id": str(cid), "region": elsewhere})
+    assert any("outside the filtered scope" in i.value for i in at.info)
+    assert metric(at, "Revenue to date").startswith("¥")  # the history still shows
+
+
+def test_a_segment_filter_moves_the_customers_scores(app_env, tables, year):
+    """Scores are relative to the filtered population: among individuals only, a customer is rescored."""
+    everyone = independent.rfm(tables, year)
+    individuals = independent.rfm(tables, replace(year, customer_types=("individual",)))
+    moved = everyone.join(individuals, on="customer_id", suffix="_individuals").filter(
+        (pl.col("m_score") != pl.col("m_score_individuals")) & (pl.col("tier") != pl.col("tier_individuals"))
+    ).sort("customer_id").row(0, named=True)
+    at = customer_page({"customer_id": str(moved["customer_id"])})
+    assert metric(at, "RFM scores (R F M)") == f"{moved['r_score']} {moved['f_score']} {moved['m_score']}"
+    assert metric(at, "Value tier") == moved["tier"]
+    at.multiselect(key="segment").select("individual").run()
+    assert not at.exception
+    assert metric(at, "RFM scores (R F M)") == (
+        f"{moved['r_score_individuals']} {moved['f_score_individuals']} {moved['m_score_individuals']}")
+    assert metric(at, "Value tier") == moved["tier_individuals"]
