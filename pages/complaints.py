@@ -87,9 +87,11 @@ comparison = filters.comparison()
 lag = filters.end_on - moment
 current = data.load("complaint_summary", filters, as_of=as_of).row(0, named=True)
 previous = data.load("complaint_summary", comparison, as_of=comparison.end_on - lag).row(0, named=True)
-tiles(["complaint_backlog", "complaints_past_due", "complaints_received", "sla_compliance"], current, previous)
-tiles(["hours_to_dispatch", "hours_to_acknowledge", "hours_to_resolve", "reopen_rate", "callback_satisfaction"], current, previous)
-st.caption(f"Compared with {comparison.start_on:%Y-%m-%d} to {comparison.end_on:%Y-%m-%d} as it stood at the same point.")
+tiles(["complaint_backlog", "complaints_past_due", "complaints_received"], current, previous)
+tiles(["sla_compliance", "reopen_rate", "callback_satisfaction"], current, previous)
+tiles(["hours_to_dispatch", "hours_to_acknowledge", "hours_to_resolve"], current, previous)
+st.caption(f"Hours: the median from receipt, over the period's complaints that had reached the step. Compared with "
+           f"{comparison.start_on:%Y-%m-%d} to {comparison.end_on:%Y-%m-%d} as it stood at the same point.")
 
 # ---- where the open complaints are ----
 st.subheader("Where the open complaints are")
