@@ -200,8 +200,12 @@ with tab_campaigns:
                 f"of a touched customer, including those that would have happened anyway: compare with the lift above."
             )
             per_campaign = attribution.filter(pl.col("campaign_id").is_not_null())
-            fig = by_colour(per_campaign.with_columns(pl.col("rule").replace_strict(RULES)), "campaign_name", "roi", "rule",
-                            order=per_campaign["campaign_name"].unique(maintain_order=True).to_list(),
+            # Names need not be unique in a loaded mart: the bars go by name and id.
+            labelled = per_campaign.with_columns(
+                pl.col("rule").replace_strict(RULES),
+                pl.struct(["campaign_name", "campaign_id"]).map_elements(label, return_dtype=pl.String).alias("campaign"),
+            )
+            fig = by_colour(labelled, "campaign", "roi", "rule", order=labelled["campaign"].unique(maintain_order=True).to_list(),
                             hover=["count_sales", "attributed_margin", "cost_in_scope"])
             fig.update_layout(barmode="group", title="ROI by attribution rule", yaxis_tickformat=".0%", height=420)
             st.plotly_chart(fig, key="attribution_chart")
