@@ -33,3 +33,54 @@ create table sale_followups as
 select s.sale_id, v.visited_on as first_service_after_on
 from sales s
 asof left join service_visits v on v.customer_id = s.customer_id and s.sold_on < v.visited_on;
+
+-- The facts with what the global filters test already attached: the serving dealer's region, province and name,
+-- and the customer's segment and acquisition channel (plus, where the product filter narrows a fact to the
+-- product's owners, the products the customer owns). queries/scope.sql reads these instead of joining every
+-- fact to customers and dealers on every query: at scale l that join rebuilt a 2-million-row hash table per
+-- fact table per query. Each is kept in date order, so a period reads only its own row groups.
+-- The columns are the scoped_* macros' own, in their order; the extra ones come last.
+
+-- One row per sale.
+create table sales_in_context as
+select s.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel
+from sales s
+join customers c using (customer_id)
+left join dealers d on d.dealer_id = s.dealer_id
+order by s.sold_on, s.sale_id;
+
+-- One row per service visit.
+create table service_visits_in_context as
+select v.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel,
+       c.product_ids as owned_product_ids
+from service_visits v
+join customer_profiles c using (customer_id)
+left join dealers d on d.dealer_id = v.dealer_id
+order by v.visited_on, v.visit_id;
+
+-- One row per survey response.
+create table surveys_in_context as
+select r.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel,
+       c.product_ids as owned_product_ids
+from surveys r
+join customer_profiles c using (customer_id)
+left join dealers d on d.dealer_id = r.dealer_id
+order by r.surveyed_on, r.survey_id;
+
+-- One row per complaint, with its lifecycle (the complaint_lifecycle view).
+create table complaints_in_context as
+select k.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel
+from complaint_lifecycle k
+join customers c using (customer_id)
+left join dealers d on d.dealer_id = k.dealer_id
+order by k.received_at, k.complaint_id;
+
+-- One row per campaign contact, the customer placed by their home dealer (campaign order: campaign questions
+-- ask about a few campaigns at a time).
+create table campaign_contacts_in_context as
+select cc.*, c.customer_type, d.region, d.province, d.dealer_name,
+       c.acquisition_channel, c.home_dealer_id, c.product_ids as owned_product_ids
+from campaign_contacts cc
+join customer_profiles c using (customer_id)
+left join dealers d on d.dealer_id = c.home_dealer_id
+order by cc.campaign_id, cc.contacted_on, cc.customer_id;

@@ -29,7 +29,10 @@ class MartOutdated(QueryError):
 
 
 # Tables the datasets read that a mart built by an older version may lack (mart/rollups.sql).
-REQUIRED_TABLES = ("customer_profiles", "sale_followups")
+REQUIRED_TABLES = (
+    "customer_profiles", "sale_followups", "sales_in_context", "service_visits_in_context", "surveys_in_context",
+    "complaints_in_context", "campaign_contacts_in_context",
+)
 
 
 class Mart:

@@ -35,24 +35,26 @@ from customer_scope(p_product_ids, p_customer_types, p_channels) c
 left join dealers d on d.dealer_id = c.home_dealer_id
 where in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
 
--- One row per sale in the period and scope.
+-- One row per sale in the period and scope. The *_in_context rollups (mart/rollups.sql) carry the dealer's place
+-- and the customer's segment and channel, so scoping a fact is a filter on one table, not two joins.
 create or replace temp macro scoped_sales(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
-select s.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel
-from sales s
-join customer_scope(null, p_customer_types, p_channels) c using (customer_id)
-left join dealers d on d.dealer_id = s.dealer_id
+select *
+from sales_in_context s
 where s.sold_on between p_start_on and p_end_on
   and in_list(p_product_ids, s.product_id)
-  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(p_customer_types, s.customer_type)
+  and in_list(p_channels, s.acquisition_channel)
+  and in_geo(s.region, s.province, s.dealer_id, p_region, p_province, p_dealer_id);
 
 -- One row per service visit in the period and scope.
 create or replace temp macro scoped_service_visits(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
-select v.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel
-from service_visits v
-join customer_scope(p_product_ids, p_customer_types, p_channels) c using (customer_id)
-left join dealers d on d.dealer_id = v.dealer_id
+select * exclude (owned_product_ids)
+from service_visits_in_context v
 where v.visited_on between p_start_on and p_end_on
-  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(p_customer_types, v.customer_type)
+  and in_list(p_channels, v.acquisition_channel)
+  and (p_product_ids is null or list_has_any(p_product_ids, v.owned_product_ids))
+  and in_geo(v.region, v.province, v.dealer_id, p_region, p_province, p_dealer_id);
 
 -- One row per sale or service visit in the period and scope (the customer_transactions view, scoped).
 create or replace temp macro scoped_transactions(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
@@ -65,30 +67,31 @@ from scoped_service_visits(p_start_on, p_end_on, p_region, p_province, p_dealer_
 -- One row per sale or service visit between two dates, unscoped (each branch filtered on its own date so
 -- DuckDB prunes by date before the union; the customer_transactions view cannot).
 create or replace temp macro transactions_between(p_start_on, p_end_on) as table
-select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind from sales
+select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind from sales_in_context
 where sold_on between p_start_on and p_end_on
 union all
-select customer_id, dealer_id, visited_on, 'service' from service_visits
+select customer_id, dealer_id, visited_on, 'service' from service_visits_in_context
 where visited_on between p_start_on and p_end_on;
 
 -- One row per complaint received in the period and scope, with its derived status (as of now).
 create or replace temp macro scoped_complaints(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
-select k.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel
-from complaint_lifecycle k
-join customer_scope(null, p_customer_types, p_channels) c using (customer_id)
-left join dealers d on d.dealer_id = k.dealer_id
+select *
+from complaints_in_context k
 where k.received_at::date between p_start_on and p_end_on
   and in_list(p_product_ids, k.product_id)
-  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(p_customer_types, k.customer_type)
+  and in_list(p_channels, k.acquisition_channel)
+  and in_geo(k.region, k.province, k.dealer_id, p_region, p_province, p_dealer_id);
 
 -- One row per survey response in the period and scope.
 create or replace temp macro scoped_surveys(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
-select r.*, d.region, d.province, d.dealer_name, c.customer_type
-from surveys r
-join customer_scope(p_product_ids, p_customer_types, p_channels) c using (customer_id)
-left join dealers d on d.dealer_id = r.dealer_id
+select * exclude (acquisition_channel, owned_product_ids)
+from surveys_in_context r
 where r.surveyed_on between p_start_on and p_end_on
-  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(p_customer_types, r.customer_type)
+  and in_list(p_channels, r.acquisition_channel)
+  and (p_product_ids is null or list_has_any(p_product_ids, r.owned_product_ids))
+  and in_geo(r.region, r.province, r.dealer_id, p_region, p_province, p_dealer_id);
 
 -- One row per lead created in the period and scope. A prospect has no product or customer type yet,
 -- so those filters do not apply; channel is the lead's source channel.
@@ -102,10 +105,13 @@ where l.created_at::date between p_start_on and p_end_on
 
 -- One row per campaign contact in the period and scope, the customer placed by their home dealer.
 create or replace temp macro scoped_contacts(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
-select cc.*, c.customer_type, c.region, c.province, c.dealer_name
-from campaign_contacts cc
-join scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) c using (customer_id)
-where cc.contacted_on between p_start_on and p_end_on;
+select * exclude (acquisition_channel, home_dealer_id, owned_product_ids)
+from campaign_contacts_in_context cc
+where cc.contacted_on between p_start_on and p_end_on
+  and in_list(p_customer_types, cc.customer_type)
+  and in_list(p_channels, cc.acquisition_channel)
+  and (p_product_ids is null or list_has_any(p_product_ids, cc.owned_product_ids))
+  and in_geo(cc.region, cc.province, cc.home_dealer_id, p_region, p_province, p_dealer_id);
 
 -- One row per campaign that ended in the period: its cost and what it brought, within the scope.
 -- A national campaign's cost is apportioned to the scope by the share of its contacts (or, for a campaign
