@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import platform
 import re
@@ -17,6 +16,8 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+
+import streamlit.logger
 
 from bench import marts, report
 from bench.pages import app_imports, filter_changes, measure_pages, replay_cold, replay_warm, summary
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     scales = [s for s in args.scales.split(",") if s]
     # Cached datasets read outside a script run make Streamlit log a warning per call; they are expected here.
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    streamlit.logger.set_log_level("error")
     given = dict(item.split("=", 1) for item in args.mart)
     render_repeats = args.render_repeats or min(args.repeats, 3)
     out = Path(args.out)
