@@ -209,8 +209,9 @@ for i, key in enumerate(keys["group_key"].to_list()):
                          line={"color": "#1f77b4", "dash": "dash"}, name="forecast", showlegend=i == 0, row=r, col=c)
     grid.add_scatter(x=part["month"].to_list(), y=part[measure].to_list(), mode="lines", line={"color": "#333"},
                      name="actual", showlegend=i == 0, row=r, col=c)
-grid.update_layout(height=max(300, 230 * n_rows), margin={"t": 60}, legend={"orientation": "h", "y": 1.02 + 0.1 / n_rows},
-                   title=f"{_label(measure)}: last {GRID_HISTORY_MONTHS} months and the next {horizon}, {GROUPS[group_by]}")
+grid.update_layout(height=max(300, 230 * n_rows), margin={"t": 90}, showlegend=False,
+                   title=f"{_label(measure)}: last {GRID_HISTORY_MONTHS} months (solid) and the next {horizon} "
+                         f"(dashed, with the 80% interval), {GROUPS[group_by]}")
 grid.update_annotations(font_size=11)
 st.plotly_chart(grid, key="forecast_grid")
 
