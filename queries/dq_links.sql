@@ -16,5 +16,7 @@ union all
 select 'complaints -> dealers', count(*), count(*) filter (where d.dealer_id is null)
 from complaints k left join dealers d on d.dealer_id = k.dealer_id
 union all
-select 'customers -> any transaction', count(*), count(*) filter (where t.customer_id is null)
-from customers c left join (select distinct customer_id from customer_transactions) t on t.customer_id = c.customer_id
+-- customer_profiles (mart/rollups.sql) counts each customer's transactions: grouping every sale and visit
+-- here took most of this dataset's time (2 s at scale l).
+select 'customers -> any transaction', count(*), count(*) filter (where count_transactions = 0)
+from customer_profiles
