@@ -17,11 +17,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import streamlit.logger
+# Cached datasets read outside a script run make Streamlit log a warning per call; they are expected here.
+# (The environment variable, because Streamlit resets its log level from its config whenever it re-reads it.)
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+import streamlit.logger  # noqa: E402
 
-from bench import marts, report
-from bench.pages import app_imports, filter_changes, measure_pages, replay_cold, replay_warm, summary
-from mart.paths import ROOT
+from bench import marts, report  # noqa: E402
+from bench.pages import app_imports, filter_changes, measure_pages, replay_cold, replay_warm, summary  # noqa: E402
+from mart.paths import ROOT  # noqa: E402
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
 DEFAULT_MART_DIR = Path(os.environ.get("BENCH_MART_DIR", "/tmp/crm-bench"))
@@ -45,8 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     scales = [s for s in args.scales.split(",") if s]
-    # Cached datasets read outside a script run make Streamlit log a warning per call; they are expected here.
-    streamlit.logger.set_log_level("error")
+    streamlit.logger.set_log_level(os.environ["STREAMLIT_LOGGER_LEVEL"])
     given = dict(item.split("=", 1) for item in args.mart)
     render_repeats = args.render_repeats or min(args.repeats, 3)
     out = Path(args.out)
