@@ -1,0 +1,140 @@
+"""The complaints page in headless Chromium, as a customer-service lead uses it: pick a region, type an as-of
+date, click a bar to list the complaints behind it, reload the link, pick another bar from the boxes, export
+the list, and open a complaint's customer."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+import pytest
+
+from dashboard.metrics import format_metric
+from queries.filters import Filters
+from tests.browser import chromium_page, dashboard_server, wait_for_app
+from tests.independent import complaints as independent
+from tests.independent import frame
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(s_mart):
+    with dashboard_server(s_mart) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def tables(s_mart):
+    return frame.read_tables(s_mart)
+
+
+def tile_value(page, label: str) -> str:
+    return page.get_by_test_id("stMetric").filter(has_text=label).first.get_by_test_id("stMetricValue").inner_text()
+
+
+def listed_text(page) -> str:
+    page.get_by_text(" complaints — ").first.wait_for()
+    return page.get_by_text(" complaints — ").first.inner_text()
+
+
+def pick(page, label: str, option: str | None = None) -> None:
+    """choose() that opens the box again if a rerun redrew it while it was opening (seen under load)."""
+    for attempt in range(3):
+        page.get_by_role("combobox", name=label, exact=True).click()
+        options = page.get_by_role("option") if option is None else page.get_by_role("option", name=option, exact=True)
+        try:
+            options.first.click(timeout=10_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_for_app(page)
+
+
+def type_date(page, label: str, day) -> None:
+    """Type a date into a Streamlit date input segment by segment, then leave it (which commits it)."""
+    for part, value in (("year", f"{day:%Y}"), ("month", f"{day:%m}"), ("day", f"{day:%d}")):
+        page.get_by_role("spinbutton", name=f"{part}, {label}").click()
+        page.keyboard.type(value)
+    page.get_by_role("heading", name="Complaints").first.click()
+
+
+def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, tmp_path):
+    data_as_of = s_con.sql("select as_of_on from mart_info").fetchall()[0][0]
+    region = tables["dealers"].sort("dealer_id")["region"][0]
+    as_of = data_as_of - timedelta(days=122)
+    f = Filters(start_on=data_as_of - timedelta(days=364), end_on=data_as_of, region=region)
+    with chromium_page() as page:
+        # Open the dashboard at its start, as the frame is built, and go to the page from the navigation.
+        page.goto(server)
+        wait_for_app(page)
+        page.get_by_text("Executive overview").first.wait_for()
+        page.get_by_role("link", name="Complaints", exact=True).click()
+        wait_for_app(page)
+        page.get_by_text("Where the open complaints are").wait_for()
+
+        pick(page, "Region", region)
+        wait_for_app(page)
+        type_date(page, "As of", as_of)
+        wait_for_app(page)
+        page.get_by_text(f"end of {as_of:%Y-%m-%d}").first.wait_for()
+        assert f"as_of={as_of:%Y-%m-%d}" in page.url and f"region={region}" in page.url
+        want = independent.summary(tables, f, as_of)
+        assert tile_value(page, "Complaint backlog") == format_metric("complaint_backlog", want["complaint_backlog"])
+        assert tile_value(page, "Open past deadline") == format_metric("complaints_past_due", want["complaints_past_due"])
+
+        # Click the tallest bar of the status chart: the list shows the complaints of that status.
+        counts = independent.status_counts(tables, f, as_of)
+        chart = page.get_by_test_id("stPlotlyChart").first
+        bars = chart.locator("g.point path")
+        bars.first.scroll_into_view_if_needed()
+        boxes = [bars.nth(i).bounding_box() for i in range(bars.count())]
+        tallest = max((b for b in boxes if b), key=lambda b: b["height"])
+        page.mouse.click(tallest["x"] + tallest["width"] / 2, tallest["y"] + tallest["height"] / 2)
+        wait_for_app(page)
+        which = page.get_by_role("combobox", name="Which")
+        page.wait_for_function("(el) => el.value !== ''", arg=which.element_handle(), timeout=30_000)
+        status = which.input_value()
+        assert page.get_by_role("combobox", name="List complaints by").input_value().startswith("Status")
+        assert listed_text(page).startswith(f"{counts[status]['count_complaints']:,} complaints — ")
+
+        # The link carries the view: a reload shows the same day and figures.
+        url = page.url
+        page.reload()
+        wait_for_app(page)
+        page.get_by_text(f"end of {as_of:%Y-%m-%d}").first.wait_for()
+        assert page.url == url
+        assert tile_value(page, "Complaint backlog") == format_metric("complaint_backlog", want["complaint_backlog"])
+
+        # The same choice without a mouse on a chart: the boxes under the charts.
+        page.get_by_text("Click any bar above").wait_for()
+        pick(page, "List complaints by", "Age of open complaints")
+        wait_for_app(page)
+        ages = independent.backlog_age(tables, f, as_of)
+        bucket = max(ages, key=lambda b: ages[b]["complaints_past_due"] + ages[b]["complaints_within_deadline"])
+        pick(page, "Which", bucket)
+        wait_for_app(page)
+        behind = independent.listed(tables, f, as_of, "age_bucket", bucket)
+        page.get_by_text(f"{behind.height:,} complaints — age of open complaints: {bucket}").wait_for()
+
+        page.get_by_text("Rows and SQL: Complaints behind the bar").click()
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download CSV").last.click()
+        path = tmp_path / "complaints.csv"
+        info.value.save_as(path)
+        text = path.read_text()
+        assert text.startswith("# Complaints behind the bar") and f"region: {region}" in text
+        rows = pl.read_csv(path, comment_prefix="#")
+        assert rows["complaint_id"].to_list() == behind["complaint_id"].to_list()
+
+        # From a complaint to its customer.
+        first = behind.row(0, named=True)
+        pick(page, "Open a complaint")
+        wait_for_app(page)
+        page.get_by_text(f"Complaint #{first['complaint_id']}").first.wait_for()
+        page.get_by_role("link", name=f"Customer {first['customer_id']}: open the 360 view").click()
+        wait_for_app(page)
+        page.wait_for_url(f"**/customer?*customer_id={first['customer_id']}*")
+        page.get_by_text(f"#{first['customer_id']}").first.wait_for()
+        assert page.get_by_test_id("stException").count() == 0
