@@ -75,6 +75,8 @@ with left:
     )
 filters, as_of = page.context()
 as_of = as_of or data_as_of
+# Every dataset reads the earlier of the period's end and the as-of date (the SQL takes least() of the two as
+# well); passing that day keeps one cache entry for every later as-of date.
 moment = min(filters.end_on, as_of)
 with right:
     st.caption(filters.describe())
@@ -85,7 +87,7 @@ with right:
 
 comparison = filters.comparison()
 lag = filters.end_on - moment
-current = data.load("complaint_summary", filters, as_of=as_of).row(0, named=True)
+current = data.load("complaint_summary", filters, as_of=moment).row(0, named=True)
 previous = data.load("complaint_summary", comparison, as_of=comparison.end_on - lag).row(0, named=True)
 tiles(["complaint_backlog", "complaints_past_due", "complaints_received"], current, previous)
 tiles(["sla_compliance", "reopen_rate", "callback_satisfaction"], current, previous)
@@ -95,8 +97,8 @@ st.caption(f"Hours: the median from receipt, over the period's complaints that h
 
 # ---- where the open complaints are ----
 st.subheader("Where the open complaints are")
-status = data.load("complaint_status", filters, as_of=as_of)
-ages = data.load("complaint_backlog_age", filters, as_of=as_of)
+status = data.load("complaint_status", filters, as_of=moment)
+ages = data.load("complaint_backlog_age", filters, as_of=moment)
 open_status = status.filter(pl.col("is_open"))
 closed = status.filter(~pl.col("is_open")).row(0, named=True)
 st.caption(f"Of the {current['complaints_received']:,} complaints received in the period, {closed['count_in_period']:,} were closed by then.")
@@ -122,11 +124,11 @@ else:
         fig.update_layout(barmode="stack", title="Open backlog by age since receipt — past deadline first",
                           xaxis_title="open complaints", yaxis={"autorange": "reversed"}, legend_title_text="")
         st.plotly_chart(fig, key="age_chart", on_select=drill_from_chart("age_chart", "age_bucket"), selection_mode="points")
-components.rows_and_sql(status, "complaint_status", "Complaints by status", filters, as_of, key="complaint_status")
-components.rows_and_sql(ages, "complaint_backlog_age", "Open backlog by age", filters, as_of, key="complaint_backlog_age")
+components.rows_and_sql(status, "complaint_status", "Complaints by status", filters, moment, key="complaint_status")
+components.rows_and_sql(ages, "complaint_backlog_age", "Open backlog by age", filters, moment, key="complaint_backlog_age")
 
 st.subheader("Backlog over time")
-trend = data.load("complaint_status_trend", filters, as_of=as_of)
+trend = data.load("complaint_status_trend", filters, as_of=moment)
 if trend.is_empty() or trend["count_open"].sum() == 0:
     components.empty_state("No open complaints at any point of the period in this scope (or the as-of date is before the period).")
 else:
@@ -139,11 +141,11 @@ else:
                       yaxis_title="open complaints",
                       title="Open complaints by status at each period end — click a bar to see the backlog of that day")
     st.plotly_chart(fig, key="status_trend_chart", on_select=drill_from_trend, selection_mode="points")
-components.rows_and_sql(trend, "complaint_status_trend", "Backlog over time", filters, as_of, key="complaint_status_trend")
+components.rows_and_sql(trend, "complaint_status_trend", "Backlog over time", filters, moment, key="complaint_status_trend")
 
 # ---- time in each step ----
 st.subheader("Time in each step: is HQ or the dealer slow?")
-steps = data.load("complaint_step_times", filters, as_of=as_of)
+steps = data.load("complaint_step_times", filters, as_of=moment)
 if steps.filter(pl.col("level") == "national").is_empty():
     components.empty_state("No complaint of the period had finished a step by then in this scope.")
 else:
@@ -179,10 +181,10 @@ else:
             st.plotly_chart(fig, key=key, on_select=drill_from_steps(key), selection_mode="points")
     if areas.select("region", "dealer_id").unique().height > busiest.height:
         st.caption(f"The {busiest.height} {level}s with the most complaints are drawn; every {level} is in the rows below.")
-components.rows_and_sql(steps, "complaint_step_times", "Hours in each step", filters, as_of, key="complaint_step_times")
+components.rows_and_sql(steps, "complaint_step_times", "Hours in each step", filters, moment, key="complaint_step_times")
 
 st.markdown("**Are we getting faster?** Monthly median hours of each step, by the month it finished.")
-step_trend = data.load("complaint_step_trend", filters, as_of=as_of)
+step_trend = data.load("complaint_step_trend", filters, as_of=moment)
 if step_trend.is_empty():
     components.empty_state("No step finished in the period in this scope.")
 else:
@@ -207,11 +209,11 @@ else:
     st.plotly_chart(fig, key="step_trend_chart")
     st.caption("Trend: Theil-Sen slope over the months with at least 5 finished steps; 'faster' or 'slower' only "
                "when the whole 95% interval is on one side of zero.")
-components.rows_and_sql(step_trend, "complaint_step_trend", "Step hours by month", filters, as_of, key="complaint_step_trend")
+components.rows_and_sql(step_trend, "complaint_step_trend", "Step hours by month", filters, moment, key="complaint_step_trend")
 
 # ---- deadlines ----
 st.subheader("Deadlines: SLA compliance by severity")
-sla = data.load("complaint_sla_by_severity", filters, as_of=as_of)
+sla = data.load("complaint_sla_by_severity", filters, as_of=moment)
 if sla["count_sla_complaints"].sum() == 0:
     components.empty_state("No complaint of the period had a known SLA outcome by then in this scope.")
 else:
@@ -226,11 +228,11 @@ else:
                       xaxis={"ticktext": [f"{s} ({h} h)" for s, h in zip(sla["severity"], sla["resolve_within_hours"])],
                              "tickvals": sla["severity"].to_list()})
     st.plotly_chart(fig, key="sla_chart", on_select=drill_from_chart("sla_chart", "severity"), selection_mode="points")
-components.rows_and_sql(sla, "complaint_sla_by_severity", "SLA by severity", filters, as_of, key="complaint_sla")
+components.rows_and_sql(sla, "complaint_sla_by_severity", "SLA by severity", filters, moment, key="complaint_sla")
 
 # ---- categories, reopen rate, callback ----
 st.subheader("Categories, reopen rate and callback satisfaction")
-categories = data.load("complaint_categories", filters, as_of=as_of)
+categories = data.load("complaint_categories", filters, as_of=moment)
 if categories.is_empty():
     components.empty_state("No complaints received in the period in this scope.")
 else:
@@ -268,13 +270,14 @@ else:
         fig.update_layout(title=f"{METRICS['callback_satisfaction'].label} by month received", yaxis={"range": [1, 5]})
         st.plotly_chart(fig, key="callback_chart")
     st.caption("By month received: the latest months count only the complaints resolved or closed so far.")
-components.rows_and_sql(categories, "complaint_categories", "Complaints by category", filters, as_of, key="complaint_categories")
+components.rows_and_sql(categories, "complaint_categories", "Complaints by category", filters, moment, key="complaint_categories")
 
 # ---- dealers against their region ----
 st.subheader("Dealers: complaints per 100 customers, against the region")
-dealers = data.load("complaint_dealers", filters, as_of=as_of)
+dealers = data.load("complaint_dealers", filters, as_of=moment)
 dealer_rows = dealers.filter(pl.col("level") == "dealer")
-regions = dict(zip(*dealers.filter(pl.col("level") == "region").select("region", "complaints_per_100_customers")))
+region_rows = dealers.filter(pl.col("level") == "region")
+regions = dict(zip(region_rows["region"], region_rows["complaints_per_100_customers"]))
 if dealer_rows["complaints_received"].sum() == 0:
     components.empty_state("No complaints received in the period at the dealers in this scope.")
 else:
@@ -308,7 +311,7 @@ else:
             "callback_satisfaction": st.column_config.NumberColumn(format="%.2f"),
         },
     )
-components.rows_and_sql(dealers, "complaint_dealers", "Complaints by dealer", filters, as_of, key="complaint_dealers")
+components.rows_and_sql(dealers, "complaint_dealers", "Complaints by dealer", filters, moment, key="complaint_dealers")
 
 
 # ---- the complaints behind a bar ----
@@ -330,8 +333,10 @@ def complaints_behind() -> None:
         format_func=LIST_BY.get, on_change=lambda: st.session_state.update(complaint_list_value=None, complaint_pick=None),
     )
     options = choices.get(list_by, [])
-    if st.session_state.get("complaint_list_value") not in options:
-        options = options + [st.session_state["complaint_list_value"]] if st.session_state.get("complaint_list_value") else options
+    clicked = st.session_state.get("complaint_list_value")
+    if clicked and clicked not in options:
+        # A chart can name a value the box does not offer: keep it, or Streamlit would drop the click.
+        options = [*options, clicked]
     value = right.selectbox(
         "Which", options, index=None, key="complaint_list_value", placeholder="Choose a value",
         format_func=lambda v: dealer_names.get(v, v) if list_by == "dealer" else v,
@@ -340,12 +345,13 @@ def complaints_behind() -> None:
     if list_by is None or value is None:
         st.caption("Click any bar above (or choose here) to list the complaints behind it.")
         return
-    rows = data.load("complaint_list", filters, as_of=as_of, list_by=list_by, list_value=value)
+    rows = data.load("complaint_list", filters, as_of=moment, list_by=list_by, list_value=value)
     if rows.is_empty():
         components.empty_state("No complaints behind this choice at that moment.")
         return
     total = rows["count_matching"][0]
-    st.markdown(f"**{total:,} complaints** — {LIST_BY[list_by].lower()}: {dealer_names.get(value, value)}"
+    shown_value = dealer_names.get(value, value) if list_by == "dealer" else value
+    st.markdown(f"**{total:,} complaints** — {LIST_BY[list_by].lower()}: {shown_value}"
                 + (f" (the first {LIST_LIMIT} shown: past deadline first, then the oldest)" if total > LIST_LIMIT else
                    " (past deadline first, then the oldest)"))
     st.dataframe(
@@ -354,7 +360,7 @@ def complaints_behind() -> None:
         column_config={"age_hours": st.column_config.NumberColumn(format="%.1f"),
                        "hours_to_resolve": st.column_config.NumberColumn(format="%.1f")},
     )
-    components.rows_and_sql(rows.drop("count_matching"), "complaint_list", "Complaints behind the bar", filters, as_of, key="complaint_list")
+    components.rows_and_sql(rows.drop("count_matching"), "complaint_list", "Complaints behind the bar", filters, moment, key="complaint_list")
     ids = rows["complaint_id"].to_list()
     labels = {r["complaint_id"]: f"#{r['complaint_id']} · {r['status']} · {r['severity']} · {r['dealer_name']}" for r in rows.iter_rows(named=True)}
     pick = st.selectbox("Open a complaint", ids, index=None, key="complaint_pick", placeholder="Choose a complaint (or select a row)",
