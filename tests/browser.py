@@ -70,11 +70,16 @@ def chromium_page():
 
 
 def choose(page, label: str, option: str | None = None) -> None:
-    """Pick an option of a Streamlit selectbox by its label, as a person does: open it, click the option
-    (the first one when `option` is None)."""
-    page.get_by_role("combobox", name=label, exact=True).click()
-    options = page.get_by_role("option")
-    (options.first if option is None else page.get_by_role("option", name=option, exact=True).first).click()
+    """Pick an option of a Streamlit selectbox by its label, as a person does: open it, type to narrow the
+    list (a box that already holds a value only lists matches of that value), click the option (the first
+    one when `option` is None)."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    if option is not None:
+        box.fill(option)
+        page.get_by_role("option", name=option, exact=True).first.click()
+    else:
+        page.get_by_role("option").first.click()
 
 
 def wait_for_app(page) -> None:
