@@ -26,7 +26,7 @@ left, right = st.columns([1, 2])
 typed = left.text_input("Customer id", key="customer_id", bind="query-params", placeholder="e.g. 1324")
 with right.expander("Or pick a customer from a segment's list", expanded=not typed):
     a, b = st.columns(2)
-    segment = a.selectbox("Segment", list(RFM_SEGMENTS), index=None, key="c360_segment", placeholder="Choose a segment")
+    segment = a.selectbox("RFM segment", list(RFM_SEGMENTS), index=None, key="c360_segment", placeholder="Choose a segment")
     choices = []
     if segment:
         choices = data.load("segment_customers", filters, segment=segment, tier=None).head(PICK_ROWS)["customer_id"].to_list()
@@ -58,9 +58,9 @@ if reveal:
 cols = st.columns(5)
 cols[0].metric("Revenue to date", fmt(p["customer_revenue"], "money"), border=True,
                help="Sales and service revenue over the customer's whole history.")
-cols[1].metric("Vehicles bought", f"{p['units']:,}", delta=f"{p['count_sales']:,} sales", delta_color="off", border=True)
+cols[1].metric("Vehicles bought", f"{p['units']:,}", delta=f"{p['count_sales']:,} sales", delta_color="off", delta_arrow="off", border=True)
 cols[2].metric("Service visits", f"{p['count_service_visits']:,}", border=True)
-cols[3].metric("Complaints", f"{p['count_complaints']:,}", delta=f"{p['count_open_complaints']:,} open", delta_color="off", border=True)
+cols[3].metric("Complaints", f"{p['count_complaints']:,}", delta=f"{p['count_open_complaints']:,} open", delta_color="off", delta_arrow="off", border=True)
 cols[4].metric(f"Survey mean (n={p['count_surveys']:,})", fmt(p["csat"], "score"), border=True)
 
 scores = data.load("customer_360_scores", filters, customer_id=customer_id).row(0, named=True)
@@ -75,7 +75,7 @@ if not scores["is_in_scope"]:
 else:
     cols = st.columns(5)
     status = scores["status"]
-    cols[0].metric("Activity at the period's end", status or "no transaction yet", border=True,
+    cols[0].metric("Activity", status or "no transaction yet", border=True,
                    help=ACTIVITY_STATUSES.get(status, "No sale or service visit by the period's end."))
     cols[1].metric("RFM segment", scores["segment"] or "not active in the period", border=True,
                    help=RFM_SEGMENTS.get(scores["segment"], "No sale or service visit in the period."))
@@ -84,19 +84,19 @@ else:
     cols[3].metric("Value tier", scores["tier"] or "—", border=True,
                    help="A: the customers who together make the first 80% of the period's revenue; B: the next 15%; C: the rest.")
     cols[4].metric(METRICS["clv"].label, format_metric("clv", clv_row["clv"]) if clv_row else "—", border=True,
-                   delta=(f"P(active) {format_metric('p_alive', clv_row['p_alive'])}" if clv_row else None), delta_color="off",
+                   delta=(f"P(active) {format_metric('p_alive', clv_row['p_alive'])}" if clv_row else None), delta_color="off", delta_arrow="off",
                    help=METRICS["clv"].definition)
 
-with st.expander("Profile", expanded=False):
-    shown = profile.select(
-        "customer_id", "customer_type", "gender", "birth_year", "province", "city", "income_band", "acquisition_channel",
-        "home_dealer_id", "home_dealer_name", "created_on", "first_transacted_on", "last_transacted_on",
-        "count_leads", "count_campaign_contacts", "count_campaign_responses", "last_survey_score",
-    ).select(pl.all().cast(pl.String))
-    if not reveal:
-        shown = shown.with_columns(pl.col("gender", "city", "income_band").fill_null("hidden"))
-    st.dataframe(shown.transpose(include_header=True, header_name="field", column_names=["value"]),
-                 hide_index=True, width="stretch", key="profile_table")
+st.markdown("**Profile**" + ("" if reveal else " (personal fields hidden)"))
+shown = profile.select(
+    "customer_id", "customer_type", "gender", "birth_year", "province", "city", "income_band", "acquisition_channel",
+    "home_dealer_id", "home_dealer_name", "created_on", "first_transacted_on", "last_transacted_on",
+    "count_leads", "count_campaign_contacts", "count_campaign_responses", "last_survey_score",
+).select(pl.all().cast(pl.String))
+if not reveal:
+    shown = shown.with_columns(pl.col("gender", "city", "income_band").fill_null("hidden"))
+st.dataframe(shown.transpose(include_header=True, header_name="field", column_names=["value"]),
+             hide_index=True, width="stretch", key="profile_table")
 
 st.subheader("Timeline")
 timeline = data.load("customer_360_timeline", customer_id=customer_id)

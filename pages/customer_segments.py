@@ -113,7 +113,7 @@ if rfm_tab.open:
 
             st.subheader("Export a segment as a campaign list")
             a, b = st.columns(2)
-            segment = a.selectbox("Segment", list(RFM_SEGMENTS), key="list_segment", bind="query-params")
+            segment = a.selectbox("RFM segment", list(RFM_SEGMENTS), key="list_segment", bind="query-params")
             tier = b.selectbox("Value tier", ["A", "B", "C"], index=None, key="list_tier", placeholder="Any tier", bind="query-params")
             customer_list(segment, tier, key="segment_list")
 
@@ -133,7 +133,7 @@ if tier_tab.open:
             with left:
                 pareto = data.load("value_pareto", filters)
                 fig = px.line(pareto.to_pandas(), x="customer_share", y="revenue_share",
-                              title="Pareto curve: share of customers (largest first) vs share of revenue",
+                              title="Pareto curve: customers, largest first, vs revenue",
                               labels={"customer_share": "share of customers", "revenue_share": "share of revenue"})
                 fig.add_hline(y=0.8, line_dash="dash", annotation_text="80% of revenue")
                 fig.add_vline(x=a_row["customer_share"], line_dash="dot",
@@ -199,7 +199,7 @@ if churn_tab.open:
             for col, name in zip(cols, ["active", "at risk", "lapsed"]):
                 r = by_status[name]
                 col.metric(f"{name.capitalize()} customers", f"{r['count_customers']:,}",
-                           delta=f"{format_metric('customer_share', r['customer_share'])} of customers", delta_color="off",
+                           delta=f"{format_metric('customer_share', r['customer_share'])} of customers", delta_color="off", delta_arrow="off",
                            help=ACTIVITY_STATUSES[name], border=True)
             st.caption(f"Revenue to date of the customers at risk: {fmt(by_status['at risk']['lifetime_revenue'], 'money')}.")
             components.rows_and_sql(status, "churn_status", "Activity status", filters, as_of, key="churn_status")
@@ -313,6 +313,7 @@ if clv_tab.open:
                     fig = px.bar(long.to_pandas(), x="count_repeat_group", y="purchases", color="series", barmode="group",
                                  title=f"Holdout check: repeat purchases in the last {value.holdout_weeks:.0f} weeks, per customer",
                                  labels={"count_repeat_group": "repeat purchases before the holdout", "purchases": "", "series": ""})
+                    fig.update_xaxes(type="category")  # "7+" is a group, not a number
                     st.plotly_chart(fig, key="clv_holdout_chart")
                     st.caption(
                         f"A model fitted on the history up to {value.calibration_end_on:%Y-%m-%d} predicted "
@@ -344,7 +345,7 @@ if clv_tab.open:
             download_list(value.top, "Most valuable customers", key="clv_top")
             customer_picker(value.top["customer_id"].to_list(), key="open_clv")
 
-# A customer picked in any list above: open their history, keeping the filters in the link.
+# A customer picked in any list above: open their history. The filters are bound widgets of the frame, so they
+# follow into the link by themselves (setting them here too is refused).
 if (customer_id := st.session_state.pop("_open_customer", None)) is not None:
-    keep = {k: st.query_params.get_all(k) for k in st.query_params if k not in ("segments_tab", "list_segment", "list_tier", "tier_list", "cohort_grain")}
-    st.switch_page(CUSTOMER_PAGE, query_params={**{k: v[0] if len(v) == 1 else v for k, v in keep.items()}, "customer_id": str(customer_id)})
+    st.switch_page(CUSTOMER_PAGE, query_params={"customer_id": str(customer_id)})

@@ -97,12 +97,15 @@ def test_a_segment_and_tier_list_holds_exactly_that_group(app_env, tables, year)
 
 
 def test_picking_a_customer_in_a_list_opens_their_360(app_env, tables, year):
-    at = segments_page()
+    # Under a filter: passing the bound filters to switch_page again used to fail ("bound to a widget").
+    region = tables["dealers"].sort("dealer_id")["region"][0]
+    at = segments_page(query={"region": region})
     first = at.selectbox(key="open_segment_list").options[0]
     at.selectbox(key="open_segment_list").select(first).run()
     assert not at.exception
     assert at.text_input(key="customer_id").value == first
     assert any(s.value.startswith(f"Customer #{first} ") for s in at.subheader)
+    assert at.selectbox(key="region").value == region
 
 
 def test_value_tiers_tab_shows_the_80_20_head(app_env, tables, year):

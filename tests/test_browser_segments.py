@@ -1,0 +1,119 @@
+"""End to end in headless Chromium: segments under a region filter, a segment's list downloaded and checked,
+a customer opened from it in Customer 360 with the filters kept, personal fields revealed, tabs and customers
+reached from links."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import polars as pl
+import pytest
+
+from queries.filters import Filters
+from tests.browser import chromium_page, choose, dashboard_server, wait_for_app
+from tests.independent import frame, segments as independent
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(s_mart):
+    with dashboard_server(s_mart) as url:
+        yield url
+
+
+def pick(page, label: str, option: str) -> None:
+    """Type into a selectbox and click the option: a box that already holds a value, or one just used, does
+    not always open on a click alone."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+
+
+def close_page_not_found(page) -> None:
+    """A new session's first page sometimes brings Streamlit's 'Page not found' notice although the page then
+    runs (the app also has a pages/ folder): close it so it does not make the page inert."""
+    page.wait_for_timeout(500)
+    dialog = page.get_by_role("dialog")
+    if dialog.count() and "Page not found" in dialog.inner_text():
+        dialog.get_by_role("button").first.click()
+        dialog.wait_for(state="detached")
+
+
+def metric_value(page, label: str) -> str:
+    tile = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).first
+    tile.wait_for()
+    return tile.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
+    t = frame.read_tables(s_mart)
+    as_of = max(t["sales"]["sold_on"].max(), t["service_visits"]["visited_on"].max())
+    year = Filters(start_on=as_of - timedelta(days=364), end_on=as_of)
+    region = t["dealers"].sort("dealer_id")["region"][0]
+    in_region = replace(year, region=region)
+    with chromium_page() as page:
+        # The server's very first run decides whether the app uses the pages/ folder (Streamlit's old
+        # multipage mode) until app.py's st.navigation says otherwise: open the app at its root first, as the
+        # first visitor of a fresh server does, so the deep links below are served by the frame.
+        page.goto(server)
+        wait_for_app(page)
+        page.goto(f"{server}/segments")
+        wait_for_app(page)
+        close_page_not_found(page)
+        page.get_by_text("Customers scored").first.wait_for()
+        assert metric_value(page, "Customers scored") == f"{independent.rfm(t, year).height:,}"
+
+        choose(page, "Region", region)
+        wait_for_app(page)
+        assert f"region={region}" in page.url
+        scored = independent.rfm(t, in_region)
+        page.get_by_test_id("stMetricValue").filter(has_text=f"{scored.height:,}").first.wait_for()
+
+        pick(page, "RFM segment", "loyal")
+        wait_for_app(page)
+        assert "list_segment=loyal" in page.url
+        loyal = scored.filter(pl.col("segment") == "loyal")
+        page.get_by_text(f"{loyal.height:,} customers, largest revenue first").wait_for()
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download the list (CSV)").click()
+        path = tmp_path / "loyal.csv"
+        info.value.save_as(path)
+        text = path.read_text()
+        assert text.startswith("# Customer list: loyal") and f"region: {region}" in text
+        rows = pl.read_csv(path, comment_prefix="#")
+        assert sorted(rows["customer_id"].to_list()) == sorted(loyal["customer_id"].to_list())
+        assert {"r_score", "f_score", "m_score", "rfm_code", "tier"} <= set(rows.columns)
+
+        first = rows.sort(["monetary", "customer_id"], descending=[True, False])["customer_id"][0]
+        pick(page, "Open a customer in Customer 360", str(first))
+        page.get_by_text(f"Customer #{first} ·").wait_for()
+        wait_for_app(page)
+        assert "/customer?" in page.url and f"customer_id={first}" in page.url and f"region={region}" in page.url
+        assert metric_value(page, "RFM segment") == "loyal"
+
+        # Personal fields: masked in the profile table (its cells are in the grid's accessible table) until revealed.
+        page.get_by_text("hidden", exact=True).first.wait_for(state="attached")
+        city = t["customers"].filter(pl.col("customer_id") == first)["city"][0]
+        assert page.get_by_text(city, exact=True).count() == 0
+        page.get_by_text("Reveal personal fields").click()
+        wait_for_app(page)
+        page.get_by_text("Personal fields are shown").wait_for()
+        page.get_by_text(city, exact=True).first.wait_for(state="attached")
+        assert "reveal" not in page.url  # revealing is never part of a shareable link
+        page.screenshot(path=str(tmp_path / "customer_360.png"), full_page=True)
+
+        page.goto(f"{server}/segments?segments_tab=Lifetime+value&region={region}")
+        wait_for_app(page)
+        close_page_not_found(page)
+        page.get_by_text("Fitted parameters").wait_for(timeout=60_000)
+        page.get_by_text("Holdout check").first.wait_for()
+        assert metric_value(page, "Customers valued") == f"{independent.clv_inputs(t, in_region, year.start_on).height:,}"
+
+        other = int(t["complaints"].sort("complaint_id")["customer_id"][0])
+        page.goto(f"{server}/customer?customer_id={other}")
+        wait_for_app(page)
+        close_page_not_found(page)
+        page.get_by_text(f"Customer #{other} ·").wait_for()
+        page.get_by_text("complaint received", exact=True).first.wait_for(state="attached")
