@@ -74,12 +74,14 @@ def choose(page, label: str, option: str | None = None) -> None:
     list (a box that already holds a value only lists matches of that value), click the option (the first
     one when `option` is None)."""
     box = page.get_by_role("combobox", name=label, exact=True)
+    had_value = bool(box.input_value())
     box.click()
-    if option is not None:
-        box.fill(option)
-        page.get_by_role("option", name=option, exact=True).first.click()
-    else:
+    if option is None:
         page.get_by_role("option").first.click()
+        return
+    if had_value:
+        box.fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
 
 
 def wait_for_app(page) -> None:
