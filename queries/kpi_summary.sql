@@ -23,10 +23,14 @@ new_customers as (
     where a.first_transacted_on between $start_on and $end_on
 ),
 -- Active: at least one sale or service visit in the 12 months ending at the period's end.
+-- Counted as the customers in scope found among the window's transactions, not as the distinct customers of
+-- the transactions joined to the scope: no distinct over millions of joined rows (CPU at scale l 1.1 s -> 0.6 s).
 active_customers as (
-    select count(distinct t.customer_id) as active_customers
-    from transactions_between(($end_on - interval 12 month)::date + 1, $end_on) t
-    semi join in_scope using (customer_id)
+    select count(*) as active_customers
+    from in_scope
+    where customer_id in (
+        select customer_id from transactions_between(($end_on - interval 12 month)::date + 1, $end_on)
+    )
 ),
 -- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of buying
 -- (sale_followups holds each sale's first service visit after it).
