@@ -3,7 +3,8 @@ date, click a bar to list the complaints behind it, reload the link, pick anothe
 the list, and open a complaint's customer."""
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
@@ -128,8 +129,26 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
         rows = pl.read_csv(path, comment_prefix="#")
         assert rows["complaint_id"].to_list() == behind["complaint_id"].to_list()
 
+        # A bar of the backlog over time moves the whole page to that day and lists that status then.
+        trend = page.get_by_test_id("stPlotlyChart").filter(has_text="at each period end").first
+        segments = trend.locator("g.point path")
+        segments.first.scroll_into_view_if_needed()
+        boxes = [b for b in (segments.nth(i).bounding_box() for i in range(segments.count())) if b and b["height"] > 0]
+        earliest = min(boxes, key=lambda b: (b["x"], -b["height"]))
+        page.mouse.click(earliest["x"] + earliest["width"] / 2, earliest["y"] + earliest["height"] / 2)
+        page.wait_for_url(lambda u: "as_of=" in u and f"as_of={as_of:%Y-%m-%d}" not in u)
+        wait_for_app(page)
+        day = date.fromisoformat(re.search(r"as_of=([0-9-]{10})", page.url).group(1))
+        assert f.start_on <= day < as_of and day == independent.trend_days(f, as_of)[0]
+        page.get_by_text(f"end of {day:%Y-%m-%d}").first.wait_for()
+        which = page.get_by_role("combobox", name="Which")
+        page.wait_for_function("(el) => el.value !== ''", arg=which.element_handle(), timeout=30_000)
+        then = independent.listed(tables, f, day, "status", which.input_value())
+        assert then.height == independent.status_counts(tables, f, day)[which.input_value()]["count_complaints"]
+        page.get_by_text(f"{then.height:,} complaints — status").first.wait_for()
+
         # From a complaint to its customer.
-        first = behind.row(0, named=True)
+        first = then.row(0, named=True)
         pick(page, "Open a complaint")
         wait_for_app(page)
         page.get_by_text(f"Complaint #{first['complaint_id']}").first.wait_for()
