@@ -214,8 +214,9 @@ def message_bytes(messages) -> dict[str, int]:
     return sizes
 
 
-def replay_cold(db: Path, calls: list[Call], repeats: int) -> tuple[list[float], dict[str, list[float]]]:
-    """Seconds for the whole call set per repeat, and per call, through runner.run on a new Mart.
+def replay_cold(db: Path, calls: list[Call], repeats: int) -> tuple[list[float], list[float], dict[str, list[float]]]:
+    """Seconds for the whole call set per repeat (wall clock and this process's CPU time, DuckDB's threads
+    included), and wall seconds per call, through runner.run on a new Mart.
 
     One Mart per replay, as the app keeps one per process; its first cursor (the macros) is made and one
     untimed pass run before timing, so DuckDB's buffer pool holds the pages a running server would have
@@ -228,17 +229,19 @@ def replay_cold(db: Path, calls: list[Call], repeats: int) -> tuple[list[float],
     try:
         for call in calls:
             runner.run(mart, call.name, call.filters, **dict(call.extra))
-        totals, per_call = [], {c.describe(): [] for c in calls}
+        totals, cpu, per_call = [], [], {c.describe(): [] for c in calls}
         for _ in range(repeats):
             total = 0.0
+            cpu_from = time.process_time()
             for call in calls:
                 started = time.perf_counter()
                 runner.run(mart, call.name, call.filters, **dict(call.extra))
                 took = time.perf_counter() - started
                 per_call[call.describe()].append(took)
                 total += took
+            cpu.append(time.process_time() - cpu_from)
             totals.append(total)
-        return totals, per_call
+        return totals, cpu, per_call
     finally:
         mart.close()
 

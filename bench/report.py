@@ -31,8 +31,12 @@ def targets(results: dict) -> list[dict]:
                             "value_bytes": m["bytes"], "met": m["bytes"] < BYTES_PER_PAGE})
         if scale == "l" and "peer" in r:
             for s in r["peer"]["filter_sets"]:
-                out.append({"target": f"l: at least {PEER_SPEEDUP_AT_L:.0f}x faster than the pandas peer ({s['filters']})",
+                out.append({"target": f"l: at least {PEER_SPEEDUP_AT_L:.0f}x faster than the pandas peer reading, joining "
+                                      f"and computing ({s['filters']})",
                             "value": s["speedup"], "met": s["speedup"] >= PEER_SPEEDUP_AT_L})
+                out.append({"target": f"l: at least {PEER_SPEEDUP_AT_L:.0f}x faster than the pandas peer's compute alone, "
+                                      f"its frames already joined in memory ({s['filters']})",
+                            "value": s["speedup_compute"], "met": s["speedup_compute"] >= PEER_SPEEDUP_AT_L})
         if "peer" in r:
             out.append({"target": f"{scale}: peer gives equal answers", "met": r["peer"]["equal"]})
         if scale == COLD_START_SCALE and "cold_start" in r:
@@ -50,15 +54,16 @@ def render(results: dict) -> str:
     for scale, r in results["scales"].items():
         rows = r["mart"]["rows"]
         lines += ["", f"== scale {scale}: {rows['customers']:,} customers, {sum(rows.values()):,} rows ({r['mart']['db']})", ""]
-        lines.append("| page | change | datasets | cold median / p95 ms | changed-only cold ms | warm median / p95 ms "
-                     "| render cold / warm ms | KB sent |")
-        lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        lines.append("| page | change | datasets | cold median / p95 ms | cold CPU ms | changed-only cold ms "
+                     "| warm median / p95 ms | render cold / warm ms | KB sent |")
+        lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for page, changes in r.get("pages", {}).items():
             for change, m in changes.items():
                 flag = " (error)" if m["exception"] else ""
                 lines.append(
                     f"| {_page(page)}{flag} | {change} | {len(m['datasets'])} "
                     f"| {_ms(m['cold']['median_ms'])} / {_ms(m['cold']['p95_ms'])} "
+                    f"| {_ms(m.get('cold_cpu', {}).get('median_ms'))} "
                     f"| {_ms(m['changed_only_cold']['median_ms'])} "
                     f"| {m['warm']['median_ms']:.1f} / {m['warm']['p95_ms']:.1f} "
                     f"| {_ms(m['render_cold']['median_ms'])} / {_ms(m['render_warm']['median_ms'])} "
@@ -75,11 +80,15 @@ def render(results: dict) -> str:
             lines += ["", "Slowest datasets (cold median, ms): " + ", ".join(f"{k} {v:,.0f}" for k, v in worst)]
         if "peer" in r:
             p = r["peer"]
-            lines += ["", f"Naive pandas peer ({p['what']}); peer reads and joins once in {p['peer_prepare_s']:.1f} s:", "",
-                      "| filters | ours median ms | peer median ms | ours / peer | speed-up |", "| --- | ---: | ---: | ---: | ---: |"]
+            lines += ["", f"Naive pandas peer ({p['what']}); the peer reads the exports and joins them once in "
+                          f"{p['peer_prepare_s']:.1f} s, then computes per filter change:", "",
+                      "| filters | ours median ms | peer compute median ms | peer read + join + compute ms "
+                      "| ours / peer (whole) | speed-up (whole) | speed-up (compute only) |",
+                      "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
             for s in p["filter_sets"]:
                 lines.append(f"| {s['filters']} | {_ms(s['ours']['median_ms'])} | {_ms(s['peer_compute']['median_ms'])} "
-                             f"| {s['ratio_ours_to_peer']:.3f} | {s['speedup']:.1f}x |")
+                             f"| {_ms(s['peer_whole_ms'])} | {s['ratio_ours_to_peer']:.3f} | {s['speedup']:.1f}x "
+                             f"| {s['speedup_compute']:.1f}x |")
             lines.append(f"Peak RSS: ours {p['peak_rss_mb']['ours']:,.0f} MB, peer {p['peak_rss_mb']['pandas']:,.0f} MB "
                          f"(after imports: {p['baseline_rss_mb']['ours']:,.0f} / {p['baseline_rss_mb']['pandas']:,.0f} MB). "
                          f"Equal answers: {'yes' if p['equal'] else 'NO: ' + '; '.join(p['differences'][:3])}")
