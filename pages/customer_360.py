@@ -1,6 +1,6 @@
 """Customer 360: one customer's whole history on one timeline, with their RFM segment, value tier, activity and
 expected 12-month value under the global filters. Personal fields are masked unless revealed."""
-import plotly.express as px
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -64,15 +64,16 @@ cols[3].metric("Complaints", f"{p['count_complaints']:,}", delta=f"{p['count_ope
 cols[4].metric(f"Survey mean (n={p['count_surveys']:,})", fmt(p["csat"], "score"), border=True)
 
 scores = data.load("customer_360_scores", filters, customer_id=customer_id).row(0, named=True)
-value = customer_value.customer_value(filters, first_on)
-mine = value.customers.filter(pl.col("customer_id") == customer_id)
-clv_row = mine.row(0, named=True) if mine.height else None
 
 st.markdown("**Under the current filters**" + f" ({filters.describe()})")
 if not scores["is_in_scope"]:
     st.info("This customer is outside the filtered scope (home dealer, segment, channel or product): no segment, "
             "tier or value is computed for them under these filters. Their history below is complete.", icon="ℹ️")
 else:
+    # The view's lifetime-value model: fitted once per filters (cached), so the next customer costs nothing.
+    value = customer_value.customer_value(filters, first_on)
+    mine = value.customers.filter(pl.col("customer_id") == customer_id)
+    clv_row = mine.row(0, named=True) if mine.height else None
     cols = st.columns(5)
     status = scores["status"]
     cols[0].metric("Activity", status or "no transaction yet", border=True,
@@ -108,12 +109,18 @@ else:
         + pl.when(pl.col("amount").is_not_null()).then(pl.lit(" · ¥") + pl.col("amount").round(0).cast(pl.Int64).cast(pl.String)).otherwise(pl.lit(""))
         + pl.when(pl.col("score").is_not_null()).then(pl.lit(" · score ") + pl.col("score").cast(pl.String)).otherwise(pl.lit("")),
     )
-    fig = px.scatter(chart.to_pandas(), x="event_at", y="category", color="category", symbol="category",
-                     hover_name="label", hover_data={"dealer_name": True, "reference": True, "category": False, "event_at": True},
-                     title=f"Everything that happened with customer #{customer_id}",
-                     category_orders={"category": ["purchase", "service", "lead", "campaign", "complaint", "survey"]},
-                     labels={"event_at": "", "category": ""})
-    fig.update_traces(marker={"size": 11, "opacity": 0.8})
+    categories = ["purchase", "service", "lead", "campaign", "complaint", "survey"]
+    fig = go.Figure()
+    for category in categories:
+        part = chart.filter(pl.col("category") == category)
+        fig.add_scatter(
+            x=part["event_at"].to_list(), y=part["category"].to_list(), mode="markers", name=category,
+            marker={"size": 11, "opacity": 0.8},
+            customdata=part.select("label", pl.col("dealer_name").fill_null(""), "reference").rows(),
+            hovertemplate="%{x|%Y-%m-%d %H:%M}<br>%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}<extra></extra>",
+        )
+    fig.update_layout(title=f"Everything that happened with customer #{customer_id}",
+                      yaxis={"categoryorder": "array", "categoryarray": categories[::-1]})
     fig.add_vrect(x0=str(filters.start_on), x1=str(filters.end_on), fillcolor="grey", opacity=0.08, line_width=0,
                   annotation_text="filter period", annotation_position="top left")
     fig.update_layout(height=380, showlegend=False)

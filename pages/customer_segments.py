@@ -1,6 +1,5 @@
 """Customer segments and value: RFM segments, value tiers, cohorts, churn risk, segment migration and lifetime
 value, under the global filters. Each tab runs only when it is open; every segment exports as a customer list."""
-import plotly.express as px
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -63,7 +62,6 @@ if rfm_tab.open:
         if scored == 0:
             components.empty_state("No customer in scope had a sale or service visit in this period: widen the filters.")
         else:
-            order = [s for s in RFM_SEGMENTS if s in segments["segment"].to_list()]
             segments = segments.with_columns(order=pl.col("segment").replace_strict(
                 {s: i for i, s in enumerate(RFM_SEGMENTS)}, default=99, return_dtype=pl.Int64)).sort("order").drop("order")
             top = segments.filter(pl.col("segment") == "champions").row(0, named=True)
@@ -75,11 +73,12 @@ if rfm_tab.open:
 
             left, right = st.columns(2)
             with left:
-                long = segments.unpivot(index="segment", on=["customer_share", "revenue_share"], variable_name="measure", value_name="share")
-                fig = px.bar(long.to_pandas(), x="segment", y="share", color="measure", barmode="group",
-                             title="Each segment's share of customers and of revenue",
-                             labels={"share": "", "segment": "", "measure": ""}, category_orders={"segment": order})
-                fig.update_yaxes(tickformat=".0%")
+                fig = go.Figure([
+                    go.Bar(x=segments["segment"].to_list(), y=segments["customer_share"].to_list(), name="share of customers"),
+                    go.Bar(x=segments["segment"].to_list(), y=segments["revenue_share"].to_list(), name="share of revenue"),
+                ])
+                fig.update_layout(title="Each segment's share of customers and of revenue", barmode="group",
+                                  yaxis={"tickformat": ".0%"})
                 st.plotly_chart(fig, key="rfm_segment_chart")
                 components.rows_and_sql(segments, "rfm_segments", "RFM segments", filters, as_of, key="rfm_segments")
             with right:
@@ -95,7 +94,8 @@ if rfm_tab.open:
                     hovertemplate="R %{y} · F %{x}<br>%{text}<extra></extra>", colorbar={"title": {"text": "customers"}},
                 ))
                 fig.update_layout(title="Recency x frequency: customers per score cell",
-                                  xaxis_title="frequency score (5 = most frequent)", yaxis_title="recency score (5 = most recent)")
+                                  xaxis={"title": {"text": "frequency score (5 = most frequent)"}, "dtick": 1},
+                                  yaxis={"title": {"text": "recency score (5 = most recent)"}, "dtick": 1})
                 st.plotly_chart(fig, key="rfm_heatmap")
                 st.caption("Scores are quintiles; tied customers share a score, so a score no tied group starts in stays empty.")
                 components.rows_and_sql(grid, "rfm_grid", "RFM grid", filters, as_of, key="rfm_grid")
@@ -132,9 +132,10 @@ if tier_tab.open:
             left, right = st.columns(2)
             with left:
                 pareto = data.load("value_pareto", filters)
-                fig = px.line(pareto.to_pandas(), x="customer_share", y="revenue_share",
-                              title="Pareto curve: customers, largest first, vs revenue",
-                              labels={"customer_share": "share of customers", "revenue_share": "share of revenue"})
+                fig = go.Figure(go.Scatter(x=pareto["customer_share"].to_list(), y=pareto["revenue_share"].to_list(),
+                                           mode="lines", name="Pareto curve"))
+                fig.update_layout(title="Pareto curve: customers, largest first, vs revenue",
+                                  xaxis_title="share of customers", yaxis_title="share of revenue")
                 fig.add_hline(y=0.8, line_dash="dash", annotation_text="80% of revenue")
                 fig.add_vline(x=a_row["customer_share"], line_dash="dot",
                               annotation_text=f"{format_metric('customer_share', a_row['customer_share'])} of customers")
@@ -143,9 +144,11 @@ if tier_tab.open:
                 st.plotly_chart(fig, key="pareto_chart")
                 components.rows_and_sql(pareto, "value_pareto", "Pareto curve", filters, as_of, key="pareto")
             with right:
-                fig = px.bar(tiers.to_pandas(), x="tier", y=["customer_share", "revenue_share"], barmode="group",
-                             title="Value tiers: share of customers and of revenue", labels={"value": "", "tier": "", "variable": ""})
-                fig.update_yaxes(tickformat=".0%")
+                fig = go.Figure([
+                    go.Bar(x=tiers["tier"].to_list(), y=tiers["customer_share"].to_list(), name="share of customers"),
+                    go.Bar(x=tiers["tier"].to_list(), y=tiers["revenue_share"].to_list(), name="share of revenue"),
+                ])
+                fig.update_layout(title="Value tiers: share of customers and of revenue", barmode="group", yaxis={"tickformat": ".0%"})
                 st.plotly_chart(fig, key="tier_chart")
                 components.rows_and_sql(tiers, "value_tiers", "Value tiers", filters, as_of, key="tiers")
             st.caption("A: the customers who together make the first 80% of the period's revenue (largest first); "
@@ -181,7 +184,7 @@ if cohort_tab.open:
                     colorbar={"title": {"text": "active"}, "tickformat": ".0%"},
                 ))
                 fig.update_layout(title=f"Share of each cohort active (a sale or service visit) in each later {grain}",
-                                  xaxis_title=f"{grain}s since first purchase", yaxis={"autorange": "reversed"},
+                                  xaxis={"title": {"text": f"{grain}s since first purchase"}, "dtick": 1}, yaxis={"autorange": "reversed"},
                                   height=max(320, 28 * len(rows) + 120))
                 st.plotly_chart(fig, key="cohort_heatmap")
             st.caption("Cohort: customers whose first sale or service visit falls in the period. The last column can be a "
@@ -213,12 +216,16 @@ if churn_tab.open:
                     plus=pl.col("lapse_rate_high") - pl.col("lapse_rate"), minus=pl.col("lapse_rate") - pl.col("lapse_rate_low"),
                     label=pl.col("customer_group") + " (n=" + pl.col("count_customers").cast(pl.String) + ")",
                 )
-                fig = px.bar(chart.to_pandas(), x="lapse_rate", y="label", facet_col="driver", orientation="h",
-                             error_x="plus", error_x_minus="minus", labels={"lapse_rate": "lapse rate", "label": ""},
-                             title="Lapse rate (95% interval) by complaints and by lowest survey score")
-                fig.update_xaxes(tickformat=".0%")
-                fig.update_yaxes(matches=None, showticklabels=True)
-                st.plotly_chart(fig, key="churn_drivers_chart")
+                top = max(chart["lapse_rate_high"].max() or 0, 0.05)
+                for col, driver in zip(st.columns(2), ["complaints", "survey score"]):
+                    part = chart.filter(pl.col("driver") == driver)
+                    fig = go.Figure(go.Bar(
+                        x=part["lapse_rate"].to_list(), y=part["label"].to_list(), orientation="h",
+                        error_x={"type": "data", "array": part["plus"].to_list(), "arrayminus": part["minus"].to_list()},
+                    ))
+                    fig.update_layout(title=f"Lapse rate (95% interval) by {driver}", height=300,
+                                      xaxis={"tickformat": ".0%", "range": [0, 1.1 * top]})
+                    col.plotly_chart(fig, key=f"churn_drivers_{components.slug(driver)}")
                 st.caption(f"{METRICS['lapse_rate'].definition} An association, not a cause: customers who transact more "
                            "also have more occasions to complain and to be surveyed.")
                 components.rows_and_sql(drivers, "churn_drivers", "Lapse rate by complaints and survey score", filters, as_of, key="churn_drivers")
@@ -308,12 +315,14 @@ if clv_tab.open:
                 if value.holdout.is_empty():
                     components.empty_state(value.message or "No holdout check for these filters.")
                 else:
-                    long = value.holdout.unpivot(index="count_repeat_group", on=["actual_mean", "predicted_mean"],
-                                                 variable_name="series", value_name="purchases")
-                    fig = px.bar(long.to_pandas(), x="count_repeat_group", y="purchases", color="series", barmode="group",
-                                 title=f"Holdout check: repeat purchases in the last {value.holdout_weeks:.0f} weeks, per customer",
-                                 labels={"count_repeat_group": "repeat purchases before the holdout", "purchases": "", "series": ""})
-                    fig.update_xaxes(type="category")  # "7+" is a group, not a number
+                    groups = value.holdout["count_repeat_group"].to_list()
+                    fig = go.Figure([
+                        go.Bar(x=groups, y=value.holdout["actual_mean"].to_list(), name="actual"),
+                        go.Bar(x=groups, y=value.holdout["predicted_mean"].to_list(), name="predicted"),
+                    ])
+                    fig.update_layout(title=f"Holdout check: repeat purchases per customer in the last {value.holdout_weeks:.0f} weeks",
+                                      barmode="group", xaxis={"title": {"text": "repeat purchases before the holdout"},
+                                                              "type": "category"})  # "7+" is a group, not a number
                     st.plotly_chart(fig, key="clv_holdout_chart")
                     st.caption(
                         f"A model fitted on the history up to {value.calibration_end_on:%Y-%m-%d} predicted "
@@ -324,15 +333,18 @@ if clv_tab.open:
 
             left, right = st.columns(2)
             with left:
-                fig = px.bar(value.by_segment.to_pandas(), x="segment", y="clv_total", hover_data=["count_customers", "clv_mean"],
-                             title="Expected 12-month value by RFM segment", labels={"clv_total": "CNY", "segment": ""})
+                fig = go.Figure(go.Bar(
+                    x=value.by_segment["segment"].to_list(), y=value.by_segment["clv_total"].to_list(),
+                    customdata=value.by_segment.select("count_customers", "clv_mean").rows(),
+                    hovertemplate="%{x}: ¥%{y:,.0f}<br>%{customdata[0]:,} customers, ¥%{customdata[1]:,.0f} each<extra></extra>",
+                ))
+                fig.update_layout(title="Expected 12-month value by RFM segment", yaxis_title="CNY")
                 st.plotly_chart(fig, key="clv_segment_chart")
                 components.rows_and_sql(value.by_segment, "clv_customers", "Expected value by segment", filters, as_of, key="clv_segments")
             with right:
-                fig = px.bar(value.deciles.to_pandas(), x="decile", y="clv_share",
-                             title="Share of expected value by tenth of customers (1 = most valuable)",
-                             labels={"clv_share": "", "decile": "tenth of customers"})
-                fig.update_yaxes(tickformat=".0%")
+                fig = go.Figure(go.Bar(x=value.deciles["decile"].to_list(), y=value.deciles["clv_share"].to_list()))
+                fig.update_layout(title="Share of expected value by tenth of customers (1 = most valuable)",
+                                  xaxis={"title": {"text": "tenth of customers"}, "dtick": 1}, yaxis={"tickformat": ".0%"})
                 st.plotly_chart(fig, key="clv_decile_chart")
                 components.rows_and_sql(value.deciles, "clv_customers", "Expected value by decile", filters, as_of, key="clv_deciles")
             st.subheader("Most valuable customers over the next 12 months")

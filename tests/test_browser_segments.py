@@ -22,15 +22,6 @@ def server(s_mart):
         yield url
 
 
-def pick(page, label: str, option: str) -> None:
-    """Type into a selectbox and click the option: a box that already holds a value, or one just used, does
-    not always open on a click alone."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
-
-
 def close_page_not_found(page) -> None:
     """A new session's first page sometimes brings Streamlit's 'Page not found' notice although the page then
     runs (the app also has a pages/ folder): close it so it does not make the page inert."""
@@ -71,7 +62,7 @@ def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
         scored = independent.rfm(t, in_region)
         page.get_by_test_id("stMetricValue").filter(has_text=f"{scored.height:,}").first.wait_for()
 
-        pick(page, "RFM segment", "loyal")
+        choose(page, "RFM segment", "loyal")
         wait_for_app(page)
         assert "list_segment=loyal" in page.url
         loyal = scored.filter(pl.col("segment") == "loyal")
@@ -87,7 +78,7 @@ def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
         assert {"r_score", "f_score", "m_score", "rfm_code", "tier"} <= set(rows.columns)
 
         first = rows.sort(["monetary", "customer_id"], descending=[True, False])["customer_id"][0]
-        pick(page, "Open a customer in Customer 360", str(first))
+        choose(page, "Open a customer in Customer 360", str(first))
         page.get_by_text(f"Customer #{first} ·").wait_for()
         wait_for_app(page)
         assert "/customer?" in page.url and f"customer_id={first}" in page.url and f"region={region}" in page.url
