@@ -193,6 +193,18 @@ def test_customer_value_on_the_s_mart_is_complete_consistent_and_quick(s_frame):
         (value.holdout["predicted_total"].sum() - value.holdout["actual_total"].sum()) / value.holdout["actual_total"].sum())
 
 
+def test_the_fit_reaches_the_highest_hilltop_on_real_data(s_frame):
+    """A single start used to stop on the lower of two hilltops of the s mart's likelihood (10 units short)."""
+    _, _, frame = s_frame
+    x = frame["count_repeat"].to_numpy().astype(float)
+    t_x, T = frame["days_to_last"].to_numpy() / 7, frame["days_observed"].to_numpy() / 7
+    fit = clv.fit_bgnbd(x, t_x, T)
+    rate = x.sum() / T.sum()
+    best = max(clv._maximise(np.log(start), x, t_x, T, np.ones_like(x))[1]
+               for start in ([1, 1 / rate, 1, 1], [1, 1 / rate, 0.05, 1], [0.5, 2 / rate, 1, 5], [2, 5 / rate, 0.01, 2]))
+    assert fit.log_likelihood >= best - 0.5
+
+
 def test_too_few_customers_fit_nothing_and_say_why(s_frame):
     f, cut, frame = s_frame
     value = clv.customer_value(frame.head(10), f.end_on, cut)
