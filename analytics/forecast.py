@@ -398,7 +398,7 @@ def forecast_many(series: dict[str, tuple[Sequence[float], date | None]], horizo
     that calls this needs the usual `if __name__ == "__main__":` guard.
     """
     items = list(series.items())
-    if workers <= 1 or len(items) <= 1:
+    if workers <= 1 or len(items) <= SERIAL_UP_TO:
         return {key: forecast_series(values, last, horizon) for key, (values, last) in items}
     from concurrent.futures.process import BrokenProcessPool
 
@@ -414,8 +414,26 @@ def forecast_many(series: dict[str, tuple[Sequence[float], date | None]], horizo
     return {key: result for (key, _), result in zip(items, results)}
 
 
+SERIAL_UP_TO = 8  # this few series fit faster here than they travel to a worker and back
 _POOL = None
 _POOL_LOCK = threading.Lock()
+
+
+def warm_pool(workers: int = 2) -> None:
+    """Start the worker pool and warm its workers in a background thread; returns at once.
+
+    A page calls this when it is shown, so that the first group forecast does not wait seconds for the
+    forkserver to import statsmodels and the workers to warm up. Once per process: later calls find it running.
+    """
+    if workers <= 1 or (_POOL is not None and _POOL[1] == workers):
+        return
+
+    def start():
+        pool = _pool(workers)
+        for _ in range(workers):
+            pool.submit(int)  # each submit starts a worker, whose initializer warms it up
+
+    threading.Thread(target=start, name="forecast-pool-warm-up", daemon=True).start()
 
 
 def _pool(workers: int, fresh: bool = False):

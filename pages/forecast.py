@@ -66,6 +66,7 @@ SCORE_COLUMNS = {
 
 filters, as_of = page.context()
 st.title("Sales forecast")
+forecast.warm_pool(WORKERS)  # in the background: the first group forecast then finds its workers ready
 
 history = data.load("forecast_monthly", filters)
 controls = st.columns([1, 2])
@@ -146,7 +147,8 @@ if st.button(f"Forecast {GROUPS[group_by]}", key="forecast_group_go", type="prim
     st.session_state["forecast_group_request"] = request
 if st.session_state.get("forecast_group_request") != request:
     st.caption(f"One click fits every group's own models (the {MAX_GROUPS} largest by revenue over the last twelve "
-               f"months), in {WORKERS} processes; a group asked for again comes from the cache.")
+               f"months; more than {forecast.SERIAL_UP_TO} in {WORKERS} processes); a group asked for again comes "
+               f"from the cache.")
     st.stop()
 
 grouped = data.load("forecast_by_group", filters, group_by=group_by, max_groups=MAX_GROUPS)
@@ -158,7 +160,7 @@ series = tuple(
     (key, tuple(part[measure].to_list()))
     for key, part in ((k, grouped.filter(pl.col("group_key") == k)) for k in keys["group_key"].to_list())
 )
-with st.spinner(f"Fitting {len(series)} series in {WORKERS} processes…"):
+with st.spinner(f"Fitting {len(series)} series…"):
     results, seconds = _forecast_groups(series, last_month)
 shown_count, total = keys.height, keys["count_groups"][0]
 st.caption(
