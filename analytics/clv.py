@@ -315,6 +315,17 @@ TOP_CUSTOMERS = 100
 
 def customer_value(frame: pl.DataFrame, end_on: date, calibration_end_on: date | None,
                    horizon_weeks: float = HORIZON_WEEKS) -> CustomerValue:
+    """See _customer_value. L-BFGS-B's steps work on 4 x 10 matrices through BLAS: OpenBLAS's threads only wait on
+    each other there, and on a busy machine that more than doubled the fits' CPU (2.0 s against 0.8 s on one
+    thread for the whole m mart)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _customer_value(frame, end_on, calibration_end_on, horizon_weeks)
+
+
+def _customer_value(frame: pl.DataFrame, end_on: date, calibration_end_on: date | None,
+                    horizon_weeks: float = HORIZON_WEEKS) -> CustomerValue:
     """Fit both models on the history up to end_on and value every customer over the next horizon_weeks;
     refit BG/NBD on the history up to calibration_end_on and compare its prediction for the holdout weeks
     with what the customers actually did.
