@@ -35,7 +35,7 @@ def test_forecast_a_group_and_a_sparse_slice(server, s_con, tmp_path):
         page.get_by_role("heading", name="Sales forecast").wait_for()
         page.get_by_text("beats the seasonal naive baseline").or_(page.get_by_text("No model beats")).first.wait_for()
         charts = page.get_by_test_id("stPlotlyChart")
-        expect(charts).to_have_count(1)  # Plotly's bundle loads after the text: wait for the chart itself
+        expect(charts).to_have_count(1, timeout=60_000)  # Plotly's bundle loads after the text: wait for the chart itself
 
         page.get_by_text("Sales revenue", exact=True).click()
         wait_for_app(page)
@@ -45,7 +45,7 @@ def test_forecast_a_group_and_a_sparse_slice(server, s_con, tmp_path):
         page.get_by_role("button", name="Forecast each region").click()
         page.get_by_text(f"{len(regions) + 1} of {len(regions) + 1} groups").wait_for(timeout=180_000)
         wait_for_app(page)
-        expect(charts).to_have_count(2)
+        expect(charts).to_have_count(2, timeout=60_000)
         page.get_by_text("Accuracy each region").wait_for()
         page.screenshot(path=str(tmp_path / "forecast_regions.png"), full_page=True)
 
@@ -63,5 +63,5 @@ def test_forecast_a_group_and_a_sparse_slice(server, s_con, tmp_path):
         page.goto(f"{server}/forecast?{urlencode(list(query.items()) + period)}")
         wait_for_app(page)
         page.get_by_text("Not enough history to forecast: 8 months").wait_for()
-        expect(charts).to_have_count(1)  # the history is still drawn
+        expect(charts).to_have_count(1, timeout=60_000)  # the history is still drawn
         page.screenshot(path=str(tmp_path / "forecast_sparse.png"), full_page=True)
