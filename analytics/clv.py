@@ -126,10 +126,12 @@ def fit_bgnbd(x, t_x, T, weights=None) -> BgNbd:
     """Maximum-likelihood BG/NBD parameters. Customers with the same (x, t_x, T) are counted once, weighted."""
     x, t_x, T = _as_arrays(x, t_x, T)
     w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-    # A hash group-by: numpy's unique over rows sorts them as opaque records, ten times slower.
+    # A hash group-by (numpy's unique over rows sorts them as opaque records, ten times slower), then a sort, so
+    # the same customers in any order give the same sample, the same sums and the same fit to the last digit.
     rows = (
         pl.DataFrame({"x": x, "t_x": t_x, "T": T, "w": w})
-        .group_by("x", "t_x", "T", maintain_order=True).agg(pl.col("w").sum())
+        .group_by("x", "t_x", "T").agg(pl.col("w").sum())
+        .sort("x", "t_x", "T")
     )
     ux, ut_x, uT, w = (rows[c].to_numpy() for c in ("x", "t_x", "T", "w"))
     # Where dropout is rare the likelihood has a long flat ridge and more than one hilltop (dropout ~ 0 for all,
