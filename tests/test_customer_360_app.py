@@ -79,6 +79,9 @@ def test_a_link_with_a_customer_id_opens_their_history_with_their_scores(app_env
     visits = tables["service_visits"].filter(pl.col("customer_id") == cid)
     assert metric(at, "Revenue to date") == fmt(sales["revenue"].sum() + visits["revenue"].sum(), "money")
     assert metric(at, "Service visits") == f"{visits.height:,}"
+    assert metric(at, "Vehicles bought") == f"{sales['quantity'].sum():,}"
+    scores = tables["surveys"].filter(pl.col("customer_id") == cid)["score"]
+    assert metric(at, f"Survey mean (n={scores.len():,})") == fmt(scores.mean(), "score")
     assert metric(at, "Complaints") == f"{tables['complaints'].filter(pl.col('customer_id') == cid).height:,}"
     assert metric(at, "RFM segment") == person["segment"]
     assert metric(at, "Value tier") == person["tier"]
