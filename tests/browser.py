@@ -71,17 +71,24 @@ def chromium_page():
 
 def choose(page, label: str, option: str | None = None) -> None:
     """Pick an option of a Streamlit selectbox by its label, as a person does: open it, type to narrow the
-    list (a box that already holds a value only lists matches of that value), click the option (the first
-    one when `option` is None)."""
+    list (long lists render only their first rows, and a box holding a value lists only its matches), click
+    the option; with `option` None, click the first one offered."""
     box = page.get_by_role("combobox", name=label, exact=True)
-    had_value = bool(box.input_value())
-    box.click()
-    if option is None:
-        page.get_by_role("option").first.click()
-        return
-    if had_value:
-        box.fill(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
+    wanted = page.get_by_role("option") if option is None else page.get_by_role("option", name=option, exact=True)
+    # A rerun that redraws the box while it opens closes the list again (seen on a loaded machine): retry.
+    for attempt in range(4):
+        box.click()
+        if option is not None:
+            box.fill(option)
+        try:
+            wanted.first.wait_for(timeout=5_000)
+            break
+        except Exception:
+            if attempt == 3:
+                raise
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
+    wanted.first.click()
 
 
 def wait_for_app(page) -> None:
