@@ -19,8 +19,8 @@ SQL_DIR = Path(__file__).resolve().parent
 SHARED_SQL = ("scope.sql", "metrics.sql")
 TIME_LIMIT_S = 30.0
 _PARAM = re.compile(r"(?<![:\w])\$([a-z_][a-z0-9_]*)")
-# The one warning the DB-API Arrow path gives is about that extra copy (see run).
-warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+# The DB-API Arrow path warns about its extra copy (see run) on every call.
+_COPY_WARNING = "Arrow output on a DB-API result"
 
 
 class QueryError(RuntimeError):
@@ -127,6 +127,8 @@ def run(
         # it and again to run it, 16% of all datasets' CPU on the m mart (bench/README.md). The DB-API result
         # copies the rows once more, which costs nothing for the small aggregates datasets return.
         cursor.execute(sql_text(name), params)
+        # Set per call, not once: warnings.catch_warnings (pytest uses one per test) restores the filters it found.
+        warnings.filterwarnings("ignore", message=_COPY_WARNING, category=UserWarning)
         frame = pl.from_arrow(cursor.to_arrow_table())
     except BaseException as error:
         cursor.abort()  # a pooled cursor must not keep half a result
