@@ -11,7 +11,7 @@ PAGES = [
     st.Page("pages/dealer_scorecard.py", title="Dealer scorecard", icon=":material/storefront:", url_path="dealers"),
     st.Page("pages/campaigns.py", title="Campaign ROI and leads", icon=":material/campaign:", url_path="campaigns"),
     st.Page("pages/forecast.py", title="Sales forecast", icon=":material/trending_up:", url_path="forecast"),
-    st.Page("pages/complaints.py", title="Complaints", icon=":material/support_agent:", url_path="complaints"),
+    st.Page("pages/complaint_handling.py", title="Complaints", icon=":material/support_agent:", url_path="complaints"),
     st.Page("pages/customer_segments.py", title="Customer segments and value", icon=":material/groups:", url_path="segments"),
     st.Page("pages/customer_360.py", title="Customer 360", icon=":material/person_search:", url_path="customer"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),

@@ -45,7 +45,7 @@ def open_page(query: dict | None = None) -> AppTest:
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    at.switch_page("pages/complaints.py").run()
+    at.switch_page("pages/complaint_handling.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -134,7 +134,7 @@ def test_overview_and_this_page_agree_on_backlog_and_sla(app_env, tables, data_a
             at.date_input(key="period").set_value(period).run()
         at.switch_page("pages/overview.py").run()
         overview = {name: tile(at, name).value for name in ("complaint_backlog", "sla_compliance")}
-        at.switch_page("pages/complaints.py").run()
+        at.switch_page("pages/complaint_handling.py").run()
         assert not at.exception
         page = {name: tile(at, name).value for name in ("complaint_backlog", "sla_compliance")}
         assert page == overview, period
