@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import re
@@ -17,14 +18,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-# Cached datasets read outside a script run make Streamlit log a warning per call; they are expected here.
-# (The environment variable, because Streamlit resets its log level from its config whenever it re-reads it.)
-os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
-import streamlit.logger  # noqa: E402
+from bench import marts, report
+from bench.pages import app_imports, filter_changes, measure_pages, replay_cold, replay_warm, summary
+from mart.paths import ROOT
 
-from bench import marts, report  # noqa: E402
-from bench.pages import app_imports, filter_changes, measure_pages, replay_cold, replay_warm, summary  # noqa: E402
-from mart.paths import ROOT  # noqa: E402
+# Cached datasets read outside a script run make these two log a warning per call, expected here. Disabled
+# rather than given a level: Streamlit resets its loggers' levels whenever it re-reads its config.
+QUIET_LOGGERS = ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context")
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
 DEFAULT_MART_DIR = Path(os.environ.get("BENCH_MART_DIR", "/tmp/crm-bench"))
@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     scales = [s for s in args.scales.split(",") if s]
-    streamlit.logger.set_log_level(os.environ["STREAMLIT_LOGGER_LEVEL"])
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).disabled = True
     given = dict(item.split("=", 1) for item in args.mart)
     render_repeats = args.render_repeats or min(args.repeats, 3)
     out = Path(args.out)
