@@ -7,14 +7,14 @@ from queries import runner
 st.set_page_config(page_title="CRM analytics", page_icon=":material/directions_car:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Executive overview", icon=":material/monitoring:", url_path="overview", default=True),
-    st.Page("pages/dealer_scorecard.py", title="Dealer scorecard", icon=":material/storefront:", url_path="dealers"),
-    st.Page("pages/campaigns.py", title="Campaign ROI and leads", icon=":material/campaign:", url_path="campaigns"),
-    st.Page("pages/forecast.py", title="Sales forecast", icon=":material/trending_up:", url_path="forecast"),
-    st.Page("pages/complaint_handling.py", title="Complaints", icon=":material/support_agent:", url_path="complaints"),
-    st.Page("pages/customer_segments.py", title="Customer segments and value", icon=":material/groups:", url_path="segments"),
-    st.Page("pages/customer_360.py", title="Customer 360", icon=":material/person_search:", url_path="customer"),
-    st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
+    st.Page("views/overview.py", title="Executive overview", icon=":material/monitoring:", url_path="overview", default=True),
+    st.Page("views/dealer_scorecard.py", title="Dealer scorecard", icon=":material/storefront:", url_path="dealers"),
+    st.Page("views/campaigns.py", title="Campaign ROI and leads", icon=":material/campaign:", url_path="campaigns"),
+    st.Page("views/forecast.py", title="Sales forecast", icon=":material/trending_up:", url_path="forecast"),
+    st.Page("views/complaint_handling.py", title="Complaints", icon=":material/support_agent:", url_path="complaints"),
+    st.Page("views/customer_segments.py", title="Customer segments and value", icon=":material/groups:", url_path="segments"),
+    st.Page("views/customer_360.py", title="Customer 360", icon=":material/person_search:", url_path="customer"),
+    st.Page("views/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
 ]
 
 # Navigation first: whatever happens below, the app's own pages are what the sidebar offers.

@@ -14,7 +14,7 @@ def _ms(x) -> str:
 
 
 def _page(path: str) -> str:
-    return path.removeprefix("pages/").removesuffix(".py")
+    return path.removeprefix("views/").removesuffix(".py")
 
 
 def targets(results: dict) -> list[dict]:

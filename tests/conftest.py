@@ -34,21 +34,3 @@ def app_env(s_mart, monkeypatch):
     monkeypatch.setenv("CRM_MART", str(s_mart))
     yield s_mart
 
-
-class _NavigationOnlyPages:
-    """Stands in for PagesManager where the script runner asks whether the app uses a pages/ folder.
-
-    The app declares its pages with st.navigation; it also has a pages/ folder (the project's layout).
-    The real server runs app.py as the frame on every page (checked in the browser tests), but AppTest
-    reruns a page by its script hash and, seeing pages/, runs the page file alone without the frame. The
-    runner only reads this one flag, so answering False gives AppTest the server's behaviour.
-    """
-
-    uses_pages_directory = False
-
-
-@pytest.fixture(autouse=True)
-def _apptest_runs_the_frame(monkeypatch):
-    from streamlit.runtime.scriptrunner import script_runner
-
-    monkeypatch.setattr(script_runner, "PagesManager", _NavigationOnlyPages)

@@ -18,7 +18,7 @@ from tests.independent import forecast as independent
 from tests.independent.frame import read_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/forecast.py"
+PAGE = "views/forecast.py"
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from queries.filters import Filters
 from tests.independent import frame as independent
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/overview.py", "pages/dealer_scorecard.py", "pages/data_quality.py"]
+PAGES = ["views/overview.py", "views/dealer_scorecard.py", "views/data_quality.py"]
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +129,7 @@ def _first_dealer(tables, region, province):
 
 def test_scorecard_ranks_and_flags_small_samples(app_env):
     at = new_app().run()
-    at.switch_page("pages/dealer_scorecard.py").run()
+    at.switch_page("views/dealer_scorecard.py").run()
     at.selectbox(key="rank_by").select("nps").run()
     assert not at.exception
     assert any("not ranked" in c.value for c in at.caption)
@@ -154,7 +154,7 @@ def test_a_filter_that_selects_nothing_shows_a_message_and_the_rest_still_works(
 
 def test_data_quality_lists_every_table(app_env, tables):
     at = new_app().run()
-    at.switch_page("pages/data_quality.py").run()
+    at.switch_page("views/data_quality.py").run()
     assert not at.exception
     shown = at.dataframe[0].value
     for name in ("customers", "sales", "complaints"):

@@ -43,7 +43,7 @@ def test_every_registered_page_is_measured_after_each_filter_change(results):
 
 def test_the_dealer_change_asks_for_the_dealer(results):
     """The replayed calls are the page's own: after choosing a dealer, the overview asks for that dealer's rows."""
-    overview = results["scales"]["s"]["pages"]["pages/overview.py"]
+    overview = results["scales"]["s"]["pages"]["views/overview.py"]
     assert any(call.startswith("dealer_customers") for call in overview["dealer"]["datasets"])
     assert not any(call.startswith("dealer_customers") for call in overview["region"]["datasets"])
 

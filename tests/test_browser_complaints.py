@@ -68,13 +68,11 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
     f = Filters(start_on=data_as_of - timedelta(days=364), end_on=data_as_of, region=region)
     linked = data_as_of - timedelta(days=30)
     with chromium_page() as page:
-        # A shared link is the server's first request: the page opens inside the frame on that day. (Until the
-        # frame runs, Streamlit looks for the URL in the pages/ folder and says "Page not found" first.)
+        # A shared link is the server's first request: the page opens inside the frame on that day.
         page.goto(f"{server}/complaints?as_of={linked:%Y-%m-%d}")
         wait_for_app(page)
         page.get_by_text(f"end of {linked:%Y-%m-%d}").first.wait_for()
-        if page.get_by_role("dialog").filter(has_text="Page not found").count():
-            page.keyboard.press("Escape")
+        assert not page.get_by_role("dialog").filter(has_text="Page not found").count()
         everywhere = Filters(start_on=f.start_on, end_on=f.end_on)
         linked_backlog = independent.summary(tables, everywhere, linked)["complaint_backlog"]
         assert tile_value(page, "Complaint backlog") == format_metric("complaint_backlog", linked_backlog)

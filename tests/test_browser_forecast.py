@@ -26,8 +26,7 @@ def test_forecast_a_group_and_a_sparse_slice(server, s_con, tmp_path):
         "from sales s join dealers d using (dealer_id) group by all order by first_sale_on desc, dealer_id limit 1"
     ).pl().row(0, named=True)
     with chromium_page() as page:
-        # In from the front page, as a person does (and because a fresh server sends a first direct link to
-        # /forecast to pages/forecast.py alone, without the frame: see the report of issue 7).
+        # In from the front page, as a person does.
         page.goto(server)
         wait_for_app(page)
         page.get_by_role("link", name="Sales forecast").click()

@@ -61,3 +61,15 @@ def test_drill_to_a_dealer_survives_a_reload_and_exports(server, s_con, tmp_path
         rows = pl.read_csv(path, comment_prefix="#")
         assert rows.height > 0 and "customer_id" in rows.columns
         page.screenshot(path=str(tmp_path / "dealer.png"), full_page=True)
+
+
+def test_a_shared_deep_link_opens_inside_the_frame(s_mart):
+    """A deep link as a fresh server's first request used to get Streamlit's 'Page not found' dialog or the
+    page without its filter bar, while the page files sat in a folder named pages/."""
+    with dashboard_server(s_mart) as url, chromium_page() as page:
+        page.goto(f"{url}/dealers?segment=fleet")
+        wait_for_app(page)
+        page.get_by_role("heading", name="Dealer scorecard").wait_for()
+        page.get_by_role("combobox", name="Region", exact=True).wait_for()
+        assert not page.get_by_role("dialog").filter(has_text="Page not found").count()
+        assert "segment=fleet" in page.url

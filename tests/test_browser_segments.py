@@ -22,16 +22,6 @@ def server(s_mart):
         yield url
 
 
-def close_page_not_found(page) -> None:
-    """A new session's first page sometimes brings Streamlit's 'Page not found' notice although the page then
-    runs (the app also has a pages/ folder): close it so it does not make the page inert."""
-    page.wait_for_timeout(500)
-    dialog = page.get_by_role("dialog")
-    if dialog.count() and "Page not found" in dialog.inner_text():
-        dialog.get_by_role("button").first.click()
-        dialog.wait_for(state="detached")
-
-
 def metric_value(page, label: str) -> str:
     tile = page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True)).first
     tile.wait_for()
@@ -45,14 +35,8 @@ def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
     region = t["dealers"].sort("dealer_id")["region"][0]
     in_region = replace(year, region=region)
     with chromium_page() as page:
-        # The server's very first run decides whether the app uses the pages/ folder (Streamlit's old
-        # multipage mode) until app.py's st.navigation says otherwise: open the app at its root first, as the
-        # first visitor of a fresh server does, so the deep links below are served by the frame.
-        page.goto(server)
-        wait_for_app(page)
         page.goto(f"{server}/segments")
         wait_for_app(page)
-        close_page_not_found(page)
         page.get_by_text("Customers scored").first.wait_for()
         assert metric_value(page, "Customers scored") == f"{independent.rfm(t, year).height:,}"
 
@@ -97,7 +81,6 @@ def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
 
         page.goto(f"{server}/segments?segments_tab=Lifetime+value&region={region}")
         wait_for_app(page)
-        close_page_not_found(page)
         page.get_by_text("Fitted parameters").wait_for(timeout=60_000)
         page.get_by_text("Holdout check").first.wait_for()
         assert metric_value(page, "Customers valued") == f"{independent.clv_inputs(t, in_region, year.start_on).height:,}"
@@ -105,6 +88,5 @@ def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
         other = int(t["complaints"].sort("complaint_id")["customer_id"][0])
         page.goto(f"{server}/customer?customer_id={other}")
         wait_for_app(page)
-        close_page_not_found(page)
         page.get_by_text(f"Customer #{other} ·").wait_for()
         page.get_by_text("complaint received", exact=True).first.wait_for(state="attached")

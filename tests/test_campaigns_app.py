@@ -19,7 +19,7 @@ from tests.independent import campaigns as independent
 from tests.independent import frame
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/campaigns.py"
+PAGE = "views/campaigns.py"
 
 
 @pytest.fixture(scope="module")

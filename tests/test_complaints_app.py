@@ -45,7 +45,7 @@ def open_page(query: dict | None = None) -> AppTest:
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()
-    at.switch_page("pages/complaint_handling.py").run()
+    at.switch_page("views/complaint_handling.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -132,9 +132,9 @@ def test_overview_and_this_page_agree_on_backlog_and_sla(app_env, tables, data_a
     for period in (None, last_year):
         if period:
             at.date_input(key="period").set_value(period).run()
-        at.switch_page("pages/overview.py").run()
+        at.switch_page("views/overview.py").run()
         overview = {name: tile(at, name).value for name in ("complaint_backlog", "sla_compliance")}
-        at.switch_page("pages/complaint_handling.py").run()
+        at.switch_page("views/complaint_handling.py").run()
         assert not at.exception
         page = {name: tile(at, name).value for name in ("complaint_backlog", "sla_compliance")}
         assert page == overview, period
@@ -159,7 +159,7 @@ def test_drill_to_the_complaints_behind_a_bar_and_on_to_the_customer(app_env, ta
     at.selectbox(key="complaint_pick").set_value(first["complaint_id"]).run()
     assert not at.exception
     assert any(f"Complaint #{first['complaint_id']}" in md.value for md in at.markdown)
-    registered = 'st.Page("pages/customer_360.py"' in (ROOT / "app.py").read_text()
+    registered = 'st.Page("views/customer_360.py"' in (ROOT / "app.py").read_text()
     links = [e.proto for e in at.get("page_link")]
     if registered:
         assert any(link.page == "customer" and link.query_string == f"customer_id={first['customer_id']}" for link in links)

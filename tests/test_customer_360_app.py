@@ -15,7 +15,7 @@ from queries.filters import Filters
 from tests.independent import frame, segments as independent
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/customer_360.py"
+PAGE = "views/customer_360.py"
 
 
 @pytest.fixture(scope="module")

@@ -150,7 +150,7 @@ def test_every_filter_only_dataset_runs_under_a_filter(mart, as_of):
 def _callers() -> dict[str, set[frozenset[str]]]:
     """Every data.load / runner.run call in the code, by dataset name, with the keyword names it passes."""
     calls: dict[str, set[frozenset[str]]] = {}
-    for path in [ROOT / "app.py", *ROOT.glob("pages/*.py"), *ROOT.glob("dashboard/*.py"), *ROOT.glob("queries/*.py")]:
+    for path in [ROOT / "app.py", *ROOT.glob("views/*.py"), *ROOT.glob("dashboard/*.py"), *ROOT.glob("queries/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("load", "run"):
                 names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]

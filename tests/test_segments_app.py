@@ -17,7 +17,7 @@ from queries.filters import Filters
 from tests.independent import frame, segments as independent
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/customer_segments.py"
+PAGE = "views/customer_segments.py"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ filters, as_of = page.context()
 comparison = filters.comparison()
 first_on = data.load("mart_info")["first_sale_on"][0] or as_of
 LIST_ROWS = 100  # rows of a customer list shown on the page; the downloads carry all of them
-CUSTOMER_PAGE = "pages/customer_360.py"
+CUSTOMER_PAGE = "views/customer_360.py"
 
 st.title("Customer segments and value")
 st.caption(f"{filters.describe()} · RFM over the period, recency at its end ({filters.end_on:%Y-%m-%d})")

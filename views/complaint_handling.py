@@ -386,7 +386,7 @@ def complaint_detail(c: dict) -> None:
     st.dataframe(timeline, hide_index=True)
     st.caption(f"Reopened {c['reopen_count']} times · callback score {c['callback_score'] if c['callback_score'] is not None else '—'}")
     try:
-        st.page_link("pages/customer_360.py", label=f"Customer {c['customer_id']}: open the 360 view", icon=":material/person:",
+        st.page_link("views/customer_360.py", label=f"Customer {c['customer_id']}: open the 360 view", icon=":material/person:",
                      query_params={"customer_id": str(c["customer_id"])})
     except StreamlitPageNotFoundError:
         st.caption(f"Customer {c['customer_id']} (the Customer 360 page is not part of this dashboard yet).")
