@@ -28,10 +28,7 @@ except (data.MartMissing, runner.MartOutdated) as problem:
 as_of = info["as_of_on"][0]
 first_on = info["first_sale_on"][0] or info["as_of_on"][0]
 st.session_state["filters"] = filter_bar.render(as_of, first_on)
-# The complaints page owns "as_of" there: its date input (bound to the URL) shows any past day, and writing the
-# key here would reset that input on every rerun.
-if page.url_path != "complaints":
-    st.session_state["as_of"] = as_of
+st.session_state["data_as_of"] = as_of
 st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {info['source'][0]}")
 filter_bar.show_url_notice()
 page.run()

@@ -9,4 +9,4 @@ from queries.filters import Filters
 
 
 def context() -> tuple[Filters, date]:
-    return st.session_state["filters"], st.session_state["as_of"]
+    return st.session_state["filters"], st.session_state["data_as_of"]

@@ -68,13 +68,13 @@ data_as_of = info["as_of_on"]
 st.title("Complaints")
 left, right = st.columns([1, 3])
 with left:
-    st.date_input(
+    chosen_as_of = st.date_input(
         "As of", value=data_as_of, min_value=info["first_sale_on"] or data_as_of, max_value=data_as_of,
         key="as_of", bind="query-params", format="YYYY-MM-DD",
         help="Show the complaints as they stood at the end of this day: statuses come from the timestamps, so this is exact.",
     )
-filters, as_of = page.context()
-as_of = as_of or data_as_of
+filters, _ = page.context()
+as_of = chosen_as_of or data_as_of
 # Every dataset reads the earlier of the period's end and the as-of date (the SQL takes least() of the two as
 # well); passing that day keeps one cache entry for every later as-of date.
 moment = min(filters.end_on, as_of)
