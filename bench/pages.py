@@ -70,18 +70,9 @@ def app_imports() -> list[str]:
     return names
 
 
-class _NavigationOnlyPages:
-    """AppTest reruns a page by its script hash and, seeing the pages/ folder, runs that file without the
-    frame (app.py); the server does not. The script runner only reads this flag, so answering False gives
-    AppTest the server's behaviour (tests/conftest.py does the same for the test suite)."""
-
-    uses_pages_directory = False
-
-
 @contextmanager
 def instrumented(db: Path):
     """AppTest pointed at `db`, with every dataset request and every message to the browser recorded."""
-    from streamlit.runtime.scriptrunner import script_runner
     from streamlit.testing.v1 import local_script_runner
 
     from dashboard import data
@@ -90,7 +81,6 @@ def instrumented(db: Path):
     sent: list = []
     original_cached = data._run_cached
     original_run = local_script_runner.LocalScriptRunner.run
-    original_pages = script_runner.PagesManager
     original_env = os.environ.get("CRM_MART")
 
     def recording_cached(path, mtime, name, filters, extra):
@@ -104,14 +94,12 @@ def instrumented(db: Path):
 
     data._run_cached = recording_cached
     local_script_runner.LocalScriptRunner.run = keeping_messages
-    script_runner.PagesManager = _NavigationOnlyPages
     os.environ["CRM_MART"] = str(db)
     try:
         yield recorded, sent
     finally:
         data._run_cached = original_cached
         local_script_runner.LocalScriptRunner.run = original_run
-        script_runner.PagesManager = original_pages
         if original_env is None:
             os.environ.pop("CRM_MART", None)
         else:
