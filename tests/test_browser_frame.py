@@ -47,8 +47,8 @@ def test_drill_to_a_dealer_survives_a_reload_and_exports(server, s_con, tmp_path
         assert page.url == url
         page.get_by_text(re.compile(r"^Customers of .+ in the period")).first.wait_for()
         crumbs = page.get_by_test_id("stButton")
-        assert crumbs.filter(has_text=region).count() >= 1
-        assert crumbs.filter(has_text=province).count() >= 1
+        crumbs.filter(has_text=region).first.wait_for()
+        crumbs.filter(has_text=province).first.wait_for()
 
         page.get_by_text("Rows and SQL: Dealer customers").click()
         with page.expect_download() as info:
