@@ -1,7 +1,6 @@
 """Fixtures: marts built by the real generator from the real schema, with a fixed seed, in a temp folder."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -34,3 +33,29 @@ def app_env(s_mart, monkeypatch):
     monkeypatch.setenv("CRM_MART", str(s_mart))
     yield s_mart
 
+
+
+@pytest.fixture(scope="session")
+def tables(s_mart):
+    """Every table of the s mart as plain Polars frames, for the independent computations."""
+    from tests.independent.frame import read_tables
+
+    return read_tables(s_mart)
+
+
+@pytest.fixture(scope="session")
+def mart(s_mart):
+    """The s mart through the query layer's runner, as the app reads it."""
+    from queries import runner
+
+    m = runner.connect(s_mart)
+    yield m
+    m.close()
+
+
+@pytest.fixture(scope="session")
+def as_of(mart):
+    """The s mart's as-of date (its latest business date)."""
+    from queries import runner
+
+    return runner.run(mart, "mart_info")["as_of_on"][0]

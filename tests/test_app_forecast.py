@@ -15,15 +15,9 @@ from analytics import forecast
 from queries import runner
 from queries.filters import Filters
 from tests.independent import forecast as independent
-from tests.independent.frame import read_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "views/forecast.py"
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return read_tables(s_mart)
 
 
 @pytest.fixture(scope="module")

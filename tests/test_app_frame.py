@@ -1,7 +1,6 @@
 """The real app under AppTest: every page renders, with and without filters, showing the computed numbers."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,11 +15,6 @@ from tests.independent import frame as independent
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["views/overview.py", "views/dealer_scorecard.py", "views/data_quality.py"]
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return independent.read_tables(s_mart)
 
 
 @pytest.fixture(scope="module")

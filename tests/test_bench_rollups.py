@@ -6,7 +6,6 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.independent.frame import read_tables
 
 # rollup -> (fact table, its key, its date column, customer columns added, how the dealer is found)
 ROLLUPS = {
@@ -20,11 +19,6 @@ ROLLUPS = {
                                      ["customer_type", "acquisition_channel", "home_dealer_id", "owned_product_ids"],
                                      "home_dealer_id"),
 }
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return read_tables(s_mart)
 
 
 def _read(con, table: str) -> pl.DataFrame:

@@ -13,7 +13,6 @@ from dashboard.metrics import format_metric
 from queries.filters import Filters
 from tests.browser import chromium_page, dashboard_server, wait_for_app
 from tests.independent import complaints as independent
-from tests.independent import frame
 
 pytestmark = pytest.mark.browser
 
@@ -22,11 +21,6 @@ pytestmark = pytest.mark.browser
 def server(s_mart):
     with dashboard_server(s_mart) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return frame.read_tables(s_mart)
 
 
 def tile_value(page, label: str) -> str:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium_page, choose, dashboard_server, wait_for_app
+from tests.browser import chromium_page, dashboard_server, wait_for_app
 
 pytestmark = pytest.mark.browser
 

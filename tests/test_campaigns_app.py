@@ -16,15 +16,9 @@ from dashboard.metrics import fmt, format_metric
 from queries import runner
 from queries.filters import Filters
 from tests.independent import campaigns as independent
-from tests.independent import frame
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "views/campaigns.py"
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return frame.read_tables(s_mart)
 
 
 @pytest.fixture(scope="module")

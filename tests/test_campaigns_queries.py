@@ -13,21 +13,8 @@ from analytics import lift
 from queries import runner
 from queries.filters import Filters
 from tests.independent import campaigns as independent
-from tests.independent import frame
 
 WINDOW = 30
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return frame.read_tables(s_mart)
-
-
-@pytest.fixture(scope="module")
-def mart(s_mart):
-    m = runner.connect(s_mart)
-    yield m
-    m.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -18,17 +16,11 @@ from dashboard.metrics import format_metric
 from queries import runner
 from queries.filters import Filters
 from tests.independent import complaints as independent
-from tests.independent import frame
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 TILES = ["complaint_backlog", "complaints_past_due", "complaints_received", "sla_compliance", "hours_to_dispatch",
          "hours_to_acknowledge", "hours_to_resolve", "reopen_rate", "callback_satisfaction"]
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return frame.read_tables(s_mart)
 
 
 @pytest.fixture(scope="module")

@@ -11,24 +11,6 @@ import pytest
 from queries import runner
 from queries.filters import Filters
 from tests.independent import forecast as independent
-from tests.independent.frame import read_tables
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return read_tables(s_mart)
-
-
-@pytest.fixture(scope="module")
-def mart(s_mart):
-    m = runner.connect(s_mart)
-    yield m
-    m.close()
-
-
-@pytest.fixture(scope="module")
-def as_of(mart):
-    return runner.run(mart, "mart_info")["as_of_on"][0]
 
 
 def newest_dealer(tables) -> int:

@@ -17,23 +17,6 @@ from tests.independent import frame as independent
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return independent.read_tables(s_mart)
-
-
-@pytest.fixture(scope="module")
-def mart(s_mart):
-    m = runner.connect(s_mart)
-    yield m
-    m.close()
-
-
-@pytest.fixture(scope="module")
-def as_of(mart):
-    return runner.run(mart, "mart_info")["as_of_on"][0]
-
-
 def slices(tables, as_of):
     """Filter combinations a person would use: everything, a region, a dealer, a product, a segment, a channel."""
     year = Filters(start_on=date(as_of.year - 1, as_of.month, 1), end_on=as_of)

@@ -14,15 +14,10 @@ from analytics import clv
 from dashboard.metrics import format_metric
 from queries import runner
 from queries.filters import Filters
-from tests.independent import frame, segments as independent
+from tests.independent import segments as independent
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "views/customer_segments.py"
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return frame.read_tables(s_mart)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ simulated customers then did, and the whole fit on the s mart within seconds."""
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import numpy as np
 import polars as pl

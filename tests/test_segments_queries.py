@@ -10,19 +10,7 @@ import pytest
 
 from queries import runner
 from queries.filters import COMPARE_LAST_YEAR, Filters
-from tests.independent import frame, segments as independent
-
-
-@pytest.fixture(scope="module")
-def tables(s_mart):
-    return frame.read_tables(s_mart)
-
-
-@pytest.fixture(scope="module")
-def mart(s_mart):
-    m = runner.connect(s_mart)
-    yield m
-    m.close()
+from tests.independent import segments as independent
 
 
 @pytest.fixture(scope="module")
