@@ -22,8 +22,9 @@ from bench import marts, report
 from bench.pages import app_imports, filter_changes, measure_pages, replay_cold, replay_warm, summary
 from mart.paths import ROOT
 
-# Cached datasets read outside a script run make these two log a warning per call, expected here. Disabled
-# rather than given a level: Streamlit resets its loggers' levels whenever it re-reads its config.
+# Cached datasets read outside a script run make these two log a warning per call, expected here. Filtered
+# rather than given a level or disabled: Streamlit resets its loggers' levels whenever it re-reads its config,
+# and the logging config its server part loads re-enables every existing logger.
 QUIET_LOGGERS = ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context")
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
     scales = [s for s in args.scales.split(",") if s]
     for name in QUIET_LOGGERS:
-        logging.getLogger(name).disabled = True
+        logging.getLogger(name).addFilter(lambda record: False)
     given = dict(item.split("=", 1) for item in args.mart)
     render_repeats = args.render_repeats or min(args.repeats, 3)
     out = Path(args.out)
