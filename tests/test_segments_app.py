@@ -156,7 +156,9 @@ def test_lifetime_value_tab_shows_the_fit_and_the_holdout_check(app_env, tables,
     assert metric(at, "Holdout error") == format_metric("holdout_error", summary["holdout_error"])
     assert metric(at, "Expected 12-month value, all customers") == format_metric("clv_total", summary["clv_total"])
     params = frame_with(at, "parameter")
-    assert params.loc[params["parameter"] == "r", "value"].iloc[0] == pytest.approx(value.bgnbd.r)
+    # Two maximisations of the same likelihood agree to the optimiser's tolerance, not to the last bit (a full
+    # parallel run once gave 0.94648 against 0.94674).
+    assert params.loc[params["parameter"] == "r", "value"].iloc[0] == pytest.approx(value.bgnbd.r, rel=1e-3)
     holdout = frame_with(at, "predicted_mean")
     assert int(holdout["actual_total"].sum()) == int(inputs.filter(pl.col("days_observed_calibration").is_not_null())["count_holdout"].sum())
 
