@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import lift
 from dashboard.metrics import fmt, format_metric
-from queries import runner
 from queries.filters import Filters
 from tests.independent import campaigns as independent
 
@@ -22,13 +21,8 @@ PAGE = "views/campaigns.py"
 
 
 @pytest.fixture(scope="module")
-def default_view(s_mart) -> Filters:
+def default_view(as_of) -> Filters:
     """The filter bar's default: the twelve months up to the data's as-of date."""
-    m = runner.connect(s_mart)
-    try:
-        as_of = runner.run(m, "mart_info")["as_of_on"][0]
-    finally:
-        m.close()
     return Filters(start_on=as_of - timedelta(days=364), end_on=as_of)
 
 

@@ -10,7 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.metrics import fmt
-from queries import runner
 from queries.filters import Filters
 from tests.independent import segments as independent
 
@@ -19,12 +18,7 @@ PAGE = "views/customer_360.py"
 
 
 @pytest.fixture(scope="module")
-def year(s_mart) -> Filters:
-    m = runner.connect(s_mart)
-    try:
-        as_of = runner.run(m, "mart_info")["as_of_on"][0]
-    finally:
-        m.close()
+def year(as_of) -> Filters:
     return Filters(start_on=independent.year_before(as_of), end_on=as_of)
 
 

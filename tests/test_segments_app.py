@@ -21,12 +21,7 @@ PAGE = "views/customer_segments.py"
 
 
 @pytest.fixture(scope="module")
-def year(s_mart) -> Filters:
-    m = runner.connect(s_mart)
-    try:
-        as_of = runner.run(m, "mart_info")["as_of_on"][0]
-    finally:
-        m.close()
+def year(as_of) -> Filters:
     return Filters(start_on=independent.year_before(as_of), end_on=as_of)
 
 
