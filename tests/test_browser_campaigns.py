@@ -57,9 +57,17 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
         # Drill from the chart: click a campaign's point in the cost against incremental margin chart.
         chart = page.locator(".stPlotlyChart").filter(has_text="Cost against incremental margin").first
         point = chart.locator(".scatterlayer .trace .points path").first
-        point.scroll_into_view_if_needed()
-        point.wait_for()
-        box = point.bounding_box()
+        # Plotly redraws the chart when a late rerun lands, detaching the point it had drawn: look it up again.
+        for attempt in range(4):
+            try:
+                point.wait_for()
+                point.scroll_into_view_if_needed(timeout=5_000)
+                box = point.bounding_box()
+                break
+            except Exception:
+                if attempt == 3:
+                    raise
+                page.wait_for_timeout(500)
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         wait_for_app(page)
         campaign_box = page.get_by_role("combobox", name="Campaign", exact=True)
