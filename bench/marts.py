@@ -98,27 +98,66 @@ def ensure_mart(scale: str, db: Path, log, rebuild: bool = False) -> dict:
 
 
 def load_throughput(db: Path, log) -> dict:
-    """Export the mart's input tables as the contract's CSV files and time `python -m mart load` on them."""
+    """Time `python -m mart load` on the mart's CSV and Parquet exports, and an append of its last month.
+
+    The append is measured against the same data's full reload: the mart holding everything but the last
+    month, then that month's rows appended (`--append`), versus loading the whole export at once.
+    """
     from mart.load import load
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        src = Path(tmp) / "exports"
-        src.mkdir()
+        tmp = Path(tmp)
         con = duckdb.connect(str(db), read_only=True)
         try:
-            for table in INPUT_TABLES:
-                con.execute(f"copy {table} to '{src / table}.csv' (header)")
+            (last_month,) = con.execute("select date_trunc('month', as_of_on)::date from mart_info").fetchone()
+            for fmt, options in (("csv", "(header)"), ("parquet", "(format parquet)")):
+                (tmp / fmt).mkdir()
+                for table in INPUT_TABLES:
+                    con.execute(f"copy {table} to '{tmp / fmt / table}.{fmt}' {options}")
+            (tmp / "before").mkdir()
+            (tmp / "month").mkdir()
+            for table, (early, late) in _month_split(last_month).items():
+                con.execute(f"copy (from {table} where {early}) to '{tmp / 'before' / table}.parquet' (format parquet)")
+                con.execute(f"copy (from {table} where {late}) to '{tmp / 'month' / table}.parquet' (format parquet)")
         finally:
             con.close()
-        log(f"loading the CSV exports of {db.name} ...")
-        result = load(src, Path(tmp) / "loaded.duckdb")
-        return {
-            "seconds": result.seconds,
-            "rows": result.count_read,
-            "rows_loaded": result.count_loaded,
-            "rows_rejected": result.count_rejected,
-            "rows_per_second": result.count_read / result.seconds,
-        }
+        out = {}
+        for fmt in ("csv", "parquet"):
+            log(f"loading the {fmt} exports of {db.name} ...")
+            result = load(tmp / fmt, tmp / f"{fmt}.duckdb")
+            out[fmt] = _load_figures(result)
+        load(tmp / "before", tmp / "appended.duckdb", accept_losses=True)
+        log(f"appending the last month ({last_month:%Y-%m}) of {db.name} ...")
+        out["append_month"] = _load_figures(load(tmp / "month", tmp / "appended.duckdb", append=True))
+        out["append_month"]["month"] = f"{last_month:%Y-%m}"
+        out["reload"] = out["parquet"]
+        return out
+
+
+def _month_split(first_day) -> dict[str, tuple[str, str]]:
+    """Per input table: the rows before the month starting on `first_day`, and the rows new in it."""
+    d = f"date '{first_day}'"
+    return {
+        "dealers": ("true", "false"), "products": ("true", "false"),
+        "campaigns": (f"start_on < {d}", f"start_on >= {d}"),
+        "customers": (f"created_on < {d}", f"created_on >= {d}"),
+        "leads": (f"created_at < {d}", f"created_at >= {d}"),
+        "sales": (f"sold_on < {d}", f"sold_on >= {d}"),
+        "service_visits": (f"visited_on < {d}", f"visited_on >= {d}"),
+        "campaign_contacts": (f"contacted_on < {d}", f"contacted_on >= {d}"),
+        "complaints": (f"received_at < {d}", f"received_at >= {d}"),
+        "surveys": (f"surveyed_on < {d}", f"surveyed_on >= {d}"),
+    }
+
+
+def _load_figures(result) -> dict:
+    return {
+        "seconds": result.seconds,
+        "rows": result.count_read,
+        "rows_loaded": result.count_loaded,
+        "rows_rejected": result.count_rejected,
+        "rows_per_second": result.count_read / result.seconds,
+    }
 
 
 def peer_exports(db: Path, log) -> Path:

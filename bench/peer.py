@@ -288,7 +288,7 @@ def scorecard(p, f) -> dict:
 
     per_dealer = p["dealers"][["dealer_id", "region", "province"]].set_index("dealer_id")
     for part in parts:
-        part.index = part.index.astype("int64")
+        part.index = part.index.astype(per_dealer.index.dtype)
         per_dealer = per_dealer.join(part, how="left")
     per_dealer = per_dealer.fillna({c: 0 for c in per_dealer.columns if c not in ("region", "province")})
 

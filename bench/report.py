@@ -7,6 +7,9 @@ PEER_SPEEDUP_AT_L = 10.0
 BYTES_PER_PAGE = 1_000_000
 COLD_START_S = 3.0
 COLD_START_SCALE = "m"  # the default demo mart
+# The loader's targets of issue 11 at m, on 2 cores: rows read per second from the exports.
+LOAD_ROWS_PER_S = {"parquet": 250_000, "csv": 150_000}
+LOAD_SCALE = "m"
 
 
 def _ms(x) -> str:
@@ -39,6 +42,11 @@ def targets(results: dict) -> list[dict]:
                             "value": s["speedup_compute"], "met": s["speedup_compute"] >= PEER_SPEEDUP_AT_L})
         if "peer" in r:
             out.append({"target": f"{scale}: peer gives equal answers", "met": r["peer"]["equal"]})
+        if scale == LOAD_SCALE and "load" in r:
+            for fmt, rate in LOAD_ROWS_PER_S.items():
+                value = r["load"][fmt]["rows_per_second"]
+                out.append({"target": f"{scale}: the loader reads at least {rate:,} rows/s from {fmt}",
+                            "value_rows_per_s": value, "met": value >= rate})
         if scale == COLD_START_SCALE and "cold_start" in r:
             value = r["cold_start"]["to_first_overview"]["median_ms"] / 1000
             out.append({"target": f"{scale}: cold start < {COLD_START_S:.0f} s", "value_s": value, "met": value < COLD_START_S})
@@ -101,8 +109,13 @@ def render(results: dict) -> str:
             lines.append(f"Generation: {gen['rows']:,} rows in {gen['seconds']:.1f} s = {gen['rows_per_second']:,.0f} rows/s "
                          f"(measured {gen['measured_at']})")
         if "load" in r:
-            ld = r["load"]
-            lines.append(f"Load of the CSV exports: {ld['rows']:,} rows in {ld['seconds']:.1f} s = {ld['rows_per_second']:,.0f} rows/s")
+            for fmt in ("csv", "parquet"):
+                ld = r["load"][fmt]
+                lines.append(f"Load of the {fmt} exports: {ld['rows']:,} rows in {ld['seconds']:.1f} s = "
+                             f"{ld['rows_per_second']:,.0f} rows/s")
+            ap, whole = r["load"]["append_month"], r["load"]["reload"]
+            lines.append(f"Append of the last month ({ap['month']}): {ap['rows']:,} rows in {ap['seconds']:.1f} s, "
+                         f"against {whole['seconds']:.1f} s to reload everything")
     if "targets" in results:
         met = [t for t in results["targets"] if t["met"]]
         missed = [t for t in results["targets"] if not t["met"]]
@@ -118,6 +131,8 @@ def _value(t: dict) -> str:
         return f"{t['value_bytes'] / 1000:,.0f} KB"
     if "value_s" in t:
         return f"{t['value_s']:.2f} s"
+    if "value_rows_per_s" in t:
+        return f"{t['value_rows_per_s']:,.0f} rows/s"
     if "value" in t:
         return f"{t['value']:.1f}x"
     return ""

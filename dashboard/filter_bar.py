@@ -11,7 +11,6 @@ from dashboard import data
 from queries.filters import COMPARE_LAST_YEAR, COMPARE_PREVIOUS, Filters
 
 CHANNELS = ["website", "call_center", "vertical_media", "wechat", "auto_show", "walk_in", "phone"]
-SEGMENTS = ["individual", "fleet"]
 # URL keys of the filters, in the order the bar shows them.
 KEYS = ("period", "compare", "region", "province", "dealer", "product", "segment", "channel")
 
@@ -24,7 +23,8 @@ def default_period(as_of: date) -> tuple[date, date]:
 def render(as_of: date, first_on: date) -> Filters:
     dealers = data.load("filter_dealers")
     products = data.load("filter_products")
-    _notice_invalid_url_values(dealers, products)
+    segments_present = data.load("filter_segments")["customer_type"].to_list()
+    _notice_invalid_url_values(dealers, products, segments_present)
 
     bar = st.sidebar
     bar.header("Filters")
@@ -51,7 +51,7 @@ def render(as_of: date, first_on: date) -> Filters:
         "Product", list(product_names), key="product", bind="query-params", placeholder="All products",
         format_func=lambda p: product_names.get(p, p),
     )
-    segments = bar.multiselect("Segment", SEGMENTS, key="segment", bind="query-params", placeholder="All segments")
+    segments = bar.multiselect("Segment", segments_present, key="segment", bind="query-params", placeholder="All segments")
     channels = bar.multiselect("Channel", CHANNELS, key="channel", bind="query-params", placeholder="All channels")
 
     start_on, end_on = _period_bounds(period, as_of)
@@ -61,7 +61,7 @@ def render(as_of: date, first_on: date) -> Filters:
     )
 
 
-def dealer_label(dealer_id: int, name: str) -> str:
+def dealer_label(dealer_id: str, name: str) -> str:
     return f"{name} (#{dealer_id})"
 
 
@@ -96,7 +96,7 @@ def _period_bounds(period, as_of: date) -> tuple[date, date]:
     return period, period
 
 
-def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame) -> None:
+def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, segments: list[str]) -> None:
     """Streamlit drops URL values that match no option; say so once, on the first run of a session."""
     if st.session_state.get("_url_checked"):
         return
@@ -124,7 +124,7 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame) ->
         problems.append(f"dealer '{dealer}' is not a dealer in the chosen area")
     allowed = {
         "product": set(products["product_name"].to_list()),
-        "segment": set(SEGMENTS),
+        "segment": set(segments),
         "channel": set(CHANNELS),
     }
     for key, options in allowed.items():

@@ -12,8 +12,8 @@ export does not have. Everything messy stays in, so the loader's checks are what
   CustomerID (empty on 135,080 lines), product_id = StockCode, sold_on = the date of InvoiceDate, quantity =
   Quantity, revenue = Quantity x UnitPrice (negative for cancellations and bad-debt adjustments).
   dealer_id stays empty: these are HQ's online sales, which the schema records without a dealer. No dealers file.
-- customers: one row per CustomerID; created_on = the date of the customer's first invoice line;
-  customer_type = individual (a required value the export does not have).
+- customers: one row per CustomerID; created_on = the date of the customer's first invoice line. No
+  customer_type: the export does not say, so the mart records it as unknown rather than inventing one.
 - products: one row per StockCode; product_name = its first non-empty Description; list_price left empty.
 """
 from __future__ import annotations
@@ -46,7 +46,6 @@ def convert(source: Path, out_dir: Path) -> dict[str, int]:
         .agg(pl.col("InvoiceDate").min().dt.date().alias("created_on"))
         .select(
             pl.col("CustomerID").cast(pl.Int64).alias("customer_id"),
-            pl.lit("individual").alias("customer_type"),
             "created_on",
         )
         .sort("customer_id")

@@ -1,4 +1,5 @@
-"""Command line: `python -m mart generate ...` builds the demo mart, `python -m mart load ...` a user's data."""
+"""Command line: `python -m mart generate ...` builds the demo mart, `python -m mart load ...` a user's data
+(`--append` adds a later export to it)."""
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,19 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--db", default=None, help="mart file (default: $CRM_MART or data/mart.duckdb)")
     gen.add_argument("--quiet", action="store_true", help="no progress lines")
 
-    load = commands.add_parser("load", help="build the mart from <table>.csv / <table>.parquet exports")
+    load = commands.add_parser("load", help="build the mart from <table>.csv / .parquet / .xlsx exports")
     load.add_argument("src_dir")
     load.add_argument("--db", default=None, help="mart file (default: $CRM_MART or data/mart.duckdb)")
+    load.add_argument("--append", action="store_true",
+                      help="add the files' rows to the current mart (a row with an existing key replaces it)")
+    load.add_argument("--encoding", default=None,
+                      help="the CSV files' encoding (default: detected, UTF-8 or GB18030), e.g. gbk, utf-8")
+    load.add_argument("--codes", default=None, metavar="FILE",
+                      help="your own everyday spellings of the allowed values (TOML, as mart/value_codes.toml)")
+    load.add_argument("--max-rejected-share", type=float, default=None, metavar="SHARE",
+                      help="refuse the load when more than this share of a table's rows is rejected (default 0.5)")
+    load.add_argument("--accept-losses", action="store_true",
+                      help="load even when no customer loads or more than the allowed share of a table is rejected")
 
     args = parser.parse_args(argv)
     db = args.db or str(mart_path())
@@ -28,10 +39,12 @@ def main(argv: list[str] | None = None) -> int:
 
         generate(db, scale=args.scale, seed=args.seed, progress=not args.quiet)
         return 0
-    from mart.load import LoadError, load
+    from mart.load import DEFAULT_MAX_REJECTED_SHARE, LoadError, load
 
+    share = DEFAULT_MAX_REJECTED_SHARE if args.max_rejected_share is None else args.max_rejected_share
     try:
-        result = load(args.src_dir, db)
+        result = load(args.src_dir, db, append=args.append, encoding=args.encoding, codes=args.codes,
+                      max_rejected_share=share, accept_losses=args.accept_losses)
     except LoadError as error:
         print(f"load failed: {error}", file=sys.stderr)
         return 2

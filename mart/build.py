@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -35,20 +37,15 @@ def build_mart(
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(db_path)
     tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
     _remove(tmp)
     con = duckdb.connect(str(tmp))
     try:
-        con.execute(SCHEMA_SQL.read_text())
+        con.execute(unenforced_schema())
         _carry_over_load_log(con, db_path)
         fill(con)
-        con.execute(ROLLUPS_SQL.read_text())
-        as_of = _as_of(con)
-        con.execute(
-            "insert into mart_info values ($built_at, $source, $scale, $seed, $as_of)",
-            {"built_at": datetime.now(), "source": source, "scale": scale, "seed": seed, "as_of": as_of},
-        )
-        con.execute("checkpoint")
+        finish(con, source=source, scale=scale, seed=seed)
         con.close()
     except BaseException:
         con.close()
@@ -56,6 +53,77 @@ def build_mart(
         raise
     os.replace(tmp, db_path)
     return db_path
+
+
+def append_mart(db_path: str | Path, fill: Callable[[duckdb.DuckDBPyConnection], None], *, source: str) -> Path:
+    """Copy the mart at db_path beside it, let `fill` add and replace rows, rebuild the rollups, then swap it in.
+
+    As with build_mart, any exception removes the copy and re-raises: the mart stays as it was.
+    """
+    db_path = Path(db_path)
+    remove_leftovers(db_path)
+    tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
+    _remove(tmp)
+    shutil.copyfile(db_path, tmp)
+    con = duckdb.connect(str(tmp))
+    try:
+        fill(con)
+        finish(con, source=source)
+        con.close()
+    except BaseException:
+        con.close()
+        _remove(tmp)
+        raise
+    os.replace(tmp, db_path)
+    return db_path
+
+
+def finish(con: duckdb.DuckDBPyConnection, *, source: str, scale: str | None = None, seed: int | None = None) -> None:
+    """Check the keys, (re)build the rollups and record the build: the last steps of every build and append."""
+    from mart import integrity
+
+    integrity.check(con)
+    for name in rollup_tables():
+        con.execute(f"drop table if exists {name}")
+    con.execute(ROLLUPS_SQL.read_text())
+    as_of = _as_of(con)
+    con.execute("delete from mart_info")
+    con.execute(
+        "insert into mart_info values ($built_at, $source, $scale, $seed, $as_of)",
+        {"built_at": datetime.now(), "source": source, "scale": scale, "seed": seed, "as_of": as_of},
+    )
+    con.execute("checkpoint")
+
+
+def unenforced_schema() -> str:
+    """schema.sql without primary key and foreign key clauses (see the note at its top)."""
+    sql = SCHEMA_SQL.read_text()
+    sql = re.sub(r"\s+references\s+\w+\s*\([^)]*\)", "", sql, flags=re.I)
+    sql = re.sub(r",\s*primary key\s*\([^)]*\)", "", sql, flags=re.I)
+    return re.sub(r"\s+primary key", "", sql, flags=re.I)
+
+
+def rollup_tables() -> list[str]:
+    """The tables mart/rollups.sql creates, in its order."""
+    return re.findall(r"^create table (\w+)", ROLLUPS_SQL.read_text(), flags=re.M)
+
+
+def remove_leftovers(db_path: Path) -> None:
+    """Remove the files of builds of db_path whose process is gone (a build killed mid-way leaves them)."""
+    for leftover in db_path.parent.glob(f"{db_path.name}.building-*"):
+        pid = leftover.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if pid.isdigit() and not _alive(int(pid)) and leftover.exists():
+            leftover.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # someone else's process: alive
+        return True
+    return True
 
 
 def _as_of(con: duckdb.DuckDBPyConnection):
@@ -75,7 +143,7 @@ def _carry_over_load_log(con: duckdb.DuckDBPyConnection, previous: Path) -> None
             "select count(*) from duckdb_tables() where database_name = 'previous' and table_name = 'load_log'"
         ).fetchone()[0]
         if has_log:
-            con.execute("insert into load_log select * from previous.load_log")
+            con.execute("insert into load_log by name select * from previous.load_log")
     finally:
         con.execute("detach previous")
 

@@ -32,7 +32,7 @@ DOC_PATH = ROOT / "docs" / "input-contract.md"
 # Tables of the mart that are not input: lookups the schema fills itself and the mart's own bookkeeping.
 NOT_INPUT = ("complaint_sla", "mart_info", "load_log", "rejects")
 REQUIRED_TABLES = ("customers",)
-FILE_SUFFIXES = (".csv", ".parquet")
+FILE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 
 # (table, column) -> (minimum, maximum); None = unbounded.
 RANGES: dict[tuple[str, str], tuple[int | None, int | None]] = {
@@ -56,10 +56,13 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
      "a value the schema marks NOT NULL is empty (an empty field, only spaces, or null); columns in the order listed below"),
     ("type", "not an integer: '1.5' / out of range for integer: '3000000000' / not a number: '12,50' / "
      "out of range for decimal(14,2): '1e15' / not a date: '2024-13-01' / not a timestamp: '2024-01-05 25:00' / "
-     "not one of individual, fleet: 'corp'",
-     "the value does not parse as the column's type, or is not one of its allowed values; columns in the order listed below"),
+     "not one of low, medium, high, critical: 'soon'",
+     "the value does not parse as the column's type, or is not one of its allowed values (nor an everyday "
+     "spelling of one); columns in the order listed below; an optional descriptive column never rejects a row "
+     "(see warnings)"),
     ("negative money", "negative money: -12.50", "a money column (any decimal) is below zero after rounding to cents"),
-    ("range", "out of range 0-10: 11 / out of range >= 1: 0", "a number is outside its range"),
+    ("range", "out of range 0-10: 11 / out of range >= 1: 0",
+     "a number is outside its range (an optional descriptive column: a warning instead)"),
     ("order", "contacted_at before created_at",
      "a moment is before the latest non-empty moment that precedes it in its lifecycle"),
     ("duplicate key", "duplicate key customer_id=17 / duplicate key campaign_id=3, customer_id=17",
@@ -91,11 +94,24 @@ class Column:
     maximum: int | None = None
     references: ForeignKey | None = None
     follows: tuple[str, ...] = ()  # moments this one must not be before (nearest non-empty one counts)
+    key: bool = False             # part of the table's primary key
+    nullable: bool = True
 
     @property
     def kind(self) -> str:
         """integer, bigint, smallint, varchar, date, timestamp, decimal or enum."""
         return "decimal" if self.type.startswith("decimal") else self.type
+
+    @property
+    def descriptive(self) -> bool:
+        """An optional attribute (gender, birth year, tier, ...): a bad value is emptied with a warning, the row kept.
+
+        Keys, foreign keys, money, dates and timestamps, required values and counts with a numeric default
+        still reject the row: a fact without them would be wrong, not just less described.
+        """
+        optional = self.nullable or (self.default is not None and self.default.startswith("'"))
+        return (optional and not self.key and self.references is None and not self.money
+                and self.kind not in ("date", "timestamp"))
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,8 @@ def _read_catalog(con: duckdb.DuckDBPyConnection) -> list[Table]:
                     maximum=hi,
                     references=fks.get(col),
                     follows=tuple(reversed(chain[: chain.index(col)])) if col in chain else (),
+                    key=col in key,
+                    nullable=bool(nullable),
                 )
             )
         tables.append(
@@ -276,7 +294,31 @@ def _rules(table: Table, column: Column) -> str:
         rules.append(f"-> {column.references.table}.{column.references.ref_column}")
     if column.default is not None:
         rules.append(f"empty -> {column.default}")
+    if column.descriptive:
+        rules.append("descriptive (a bad value: empty, with a warning)"
+                     if column.default is None else f"descriptive (a bad value: {column.default}, with a warning)")
     return "; ".join(rules)
+
+
+def _codes_rows(tables: dict[str, Table]) -> list[str]:
+    """The built-in everyday spellings, one row per allowed value (from mart/value_codes.toml)."""
+    from mart.codes import CODES_TOML, read_codes
+
+    sets: dict[str, tuple[str, ...]] = {}
+    used: dict[str, list[str]] = {}
+    for t in tables.values():
+        for c in t.columns:
+            if c.values:
+                sets[c.sql_type] = c.values
+                used.setdefault(c.sql_type, []).append(f"{t.name}.{c.name}")
+    builtin = read_codes(CODES_TOML, sets)
+    rows = []
+    for name, labels in sets.items():
+        for value in labels:
+            words = [w for w, v in builtin.get(name, {}).items() if v == value]
+            where = f"{name} ({', '.join(used[name])})" if value == labels[0] else ""
+            rows.append(f"| {where} | `{value}` | {', '.join(f'`{w}`' for w in words)} |")
+    return rows
 
 
 def render_markdown() -> str:
@@ -286,51 +328,114 @@ def render_markdown() -> str:
     out = [
         "# Input contract: loading your own data into the mart",
         "",
-        "<!-- Generated from mart/schema.sql and mart/contract.py by `python -m mart.contract --write`; "
-        "do not edit by hand. -->",
+        "<!-- Generated from mart/schema.sql, mart/contract.py and mart/value_codes.toml by "
+        "`python -m mart.contract --write`; do not edit by hand. -->",
         "",
         "```",
-        "python -m mart load SRC_DIR --db data/mart.duckdb",
+        "python -m mart load SRC_DIR --db data/mart.duckdb            # a whole export: a new mart",
+        "python -m mart load SRC_DIR --db data/mart.duckdb --append   # a later export: added to the mart",
         "```",
         "",
         "builds a new mart from the files in `SRC_DIR` and swaps it in only when the load succeeds; a failed load "
-        "leaves the previous mart untouched. Exit code 0: loaded (bad rows are rejected, not fatal); exit code 2: "
-        "the load failed (the message names the file and column).",
+        "leaves the previous mart untouched, and a running dashboard shows the new mart from its next page view. "
+        "Exit code 0: loaded (bad rows are rejected, not fatal); exit code 2: the load failed or was refused (the "
+        "message names the file, and the column, line or byte where it can).",
+        "",
+        "Options: `--append` (below), `--encoding NAME` (force the CSV files' encoding, e.g. `gbk`), `--codes FILE` "
+        "(your own everyday value codes, below), `--max-rejected-share SHARE` (default 0.5) and `--accept-losses` "
+        "(below).",
         "",
         "## Files",
         "",
-        "- One file per table, named `<table>.csv` or `<table>.parquet` (lower case, as below). Both for the same "
-        "table: the load fails.",
-        "- `customers` is required; every other table is optional. An absent table is loaded empty, and foreign "
-        "keys pointing to it are not checked (their values are kept).",
+        "- One file per table, named `<table>.csv`, `<table>.parquet` or `<table>.xlsx` (lower case, as below). "
+        "Two files for the same table: the load fails.",
+        "- `customers` is required (except with `--append`); every other table is optional. An absent table is "
+        "loaded empty, and foreign keys pointing to it are not checked (their values are kept).",
         "- Any other file in the folder is ignored, with a warning line. A column the contract does not know is "
         "ignored, with a warning line (it is still kept in a rejected row's `raw`).",
-        "- A missing required column, a file that cannot be parsed, or no customers file: the load fails.",
+        "- A missing required column, a file that cannot be read, or no customers file: the load fails.",
+        "",
+        "## Keys",
+        "",
+        "Every key and foreign key is text, as your systems write it: dealer codes (`GX-LZ-001`, `D1`), customer "
+        "numbers (`C000123`, `000124` keeps its leading zeros), VINs, CRM ids. Surrounding spaces are trimmed; "
+        "otherwise a key is compared exactly (`c001` and `C001` are two customers). Integer keys work as they "
+        "are (`17` is the key `17`). The dashboard shows, searches and exports these keys.",
         "",
         "## CSV format",
         "",
-        "- UTF-8 (a byte-order mark is allowed), comma-separated, one header row with the column names exactly "
-        "as below, fields quoted with `\"` when needed (a quote inside a quoted field is doubled: `\"\"`).",
-        "- An empty field (or one of only spaces) is an empty value (NULL). Text values are kept as written.",
+        "- Encoding: UTF-8 (with or without a byte-order mark) or GB18030, which covers GBK and GB2312 (what Excel "
+        "on Chinese Windows saves), detected per file: a file that is valid UTF-8 is read as UTF-8, otherwise as "
+        "GB18030 if it decodes as such into Chinese text. A file that is neither is refused, naming the byte "
+        "offset and line of the first bad byte; it is never loaded as garbled text. `--encoding NAME` forces one "
+        "encoding for every CSV file (any name Python knows: `utf-8`, `gb18030`, `gbk`, `big5`, `latin-1`).",
+        "- Comma-separated, one header row with the column names exactly as below, fields quoted with `\"` when "
+        "needed (a quote inside a quoted field is doubled: `\"\"`).",
+        "- An empty field (or one of only spaces) is an empty value (NULL). Text values other than keys are kept "
+        "as written.",
         "- Dates: `YYYY-MM-DD` (a time of exactly `00:00:00` is accepted). Timestamps: `YYYY-MM-DD HH:MM:SS` "
         "(`T` instead of the space, no seconds, or fractions of a second are accepted; no time zones).",
         "- Numbers: `.` as the decimal point, no thousands separators, an exponent is allowed (`1e3`). Integers "
         "must be whole (`17` or `17.0`; `1.5` is rejected). Money is rounded to cents, half away from zero.",
-        "- Allowed values are case-sensitive; surrounding spaces are ignored.",
+        "- Allowed values are matched ignoring case and surrounding spaces, and accept everyday spellings (below).",
         "",
         "## Parquet",
         "",
         "Any column types: every value is first converted to text (a Parquet DATE gives `2024-01-05`, a "
         "TIMESTAMP `2024-01-05 10:00:00`, a DOUBLE `17850.0`), then checked exactly like a CSV value.",
         "",
+        "## Excel",
+        "",
+        "`<table>.xlsx`: the sheet named after the table (`customers`), otherwise the first sheet. Row 1 holds the "
+        "column names. Every cell is read as text, then checked exactly like a CSV value: a whole number reads as "
+        "`17`, a date cell as `2024-01-05 00:00:00` (accepted as a date), text as written. Empty rows are skipped; "
+        "a rejected row's `line_number` is its row number in the sheet. A number cell that holds a date without a "
+        "date format is a number to Excel, and is rejected as not a date: format the column as a date.",
+        "",
+        "## Everyday value codes",
+        "",
+        "Columns with a closed set of values accept the value itself in any case (`Fleet`, `FLEET`), with spaces "
+        "and hyphens read as `_` (`walk-in`, `Walk In`), and the common spellings of `mart/value_codes.toml`. "
+        "Add your own with `--codes FILE`, a TOML file of the same shape, for example:",
+        "",
+        "```toml",
+        "[severity]",
+        "critical = [\"P1\", \"一级\"]",
+        "```",
+        "",
+        "Your file adds spellings and overrides the built-in meaning of a spelling; a spelling that would mean two "
+        "values, a value set or value that does not exist, or a file that is not TOML fails the load. The built-in "
+        "spellings:",
+        "",
+        "| value set (columns) | value | also accepted |",
+        "| --- | --- | --- |",
+    ]
+    out += _codes_rows(tables)
+    out += [
+        "",
+        "## Optional descriptive values never cost a row",
+        "",
+        "A value of an optional, descriptive column (marked *descriptive* below: gender, birth year, income band, "
+        "city, tier, category, ...) that fails its check (not one of the allowed values, not a number, out of "
+        "range) is loaded as empty, or as `unknown` for `customer_type`, and recorded as a *warning*: the row and "
+        "everything that points to it still load. Keys, foreign keys, required values, money, dates and timestamps "
+        "and the lifecycle order still reject the row.",
+        "",
+        "`customer_type` may be left out (most exports outside fleet sales have none): an empty or absent value "
+        "is `unknown`, shown as its own segment. `created_on` may be left out: a customer without it was created "
+        "on the date of their first transaction (sale or service visit), else of their first other record (lead, "
+        "complaint, survey, campaign contact).",
+        "",
         "## What happens to a bad row",
         "",
         "A row that fails a check is not loaded; it is kept in the mart's `rejects` table and in "
         "`<mart file stem>.rejects.csv` next to the mart (`data/mart.rejects.csv` for `data/mart.duckdb`), one "
         "record per rejected row with: `load_id`, `table_name`, `source_file`, `line_number`, `column_name`, "
-        "`reason` and `raw` (the row as read, as JSON). `line_number` is the 1-based line of the CSV file "
-        "counting the header, so the first data row is line 2 (a quoted value spanning lines and blank lines are "
-        "counted); for Parquet it is the row number + 1 (first row: 2).",
+        "`reason`, `raw` (the row as read, as JSON) and `severity` = `rejected`. Warnings are in the same table "
+        "and file, one record per emptied value, with `severity` = `warning`. `line_number` is the 1-based line "
+        "of the CSV file counting the header, so the first data row is line 2 (a quoted value spanning lines and "
+        "blank lines are counted); for Parquet it is the row number + 1 (first row: 2); for Excel the sheet's "
+        "row number.",
         "",
         "Tables are checked parents first, so a row whose parent row was rejected is rejected too. "
         "A row is reported with the first check it fails, in this order:",
@@ -344,7 +449,26 @@ def render_markdown() -> str:
         "",
         "The mart's `load_log` gets one row per table and load: `load_id` (one more than the previous load's), "
         "`loaded_at`, `source` (the folder), `table_name`, `source_file` (empty for an absent table), "
-        "`count_read`, `count_loaded`, `count_rejected`; always read = loaded + rejected.",
+        "`count_read`, `count_loaded`, `count_rejected`, `count_warned` (loaded rows with a value emptied); "
+        "always read = loaded + rejected. The command prints the same counts per table, with each CSV's encoding.",
+        "",
+        "## Loads you can trust",
+        "",
+        "A load or append that would lose most of what it read is refused (exit code 2) and the mart stays as it "
+        "was: no customer loaded (a full load, or an append that brought customers), or more than half of any "
+        "table's rows rejected (`--max-rejected-share`). The message names the file, the share and the most "
+        "common reasons, and the rejected rows are written to `<mart file stem>.refused-rejects.csv`. Pass "
+        "`--accept-losses` to load such data anyway.",
+        "",
+        "## Appending a later export",
+        "",
+        "`--append` adds the rows of the files in `SRC_DIR` to the current mart: new keys are added, and a row whose "
+        "key is already in the mart replaces that row (an update). Every row is checked as in a full load; a "
+        "foreign key is checked against the mart's rows and the files' rows together, so a sale of a customer "
+        "loaded last month is fine. A rejected update leaves the old row as it was. Only the tables present are "
+        "touched (`customers` is not required), the rollups are rebuilt, the load log gets the append's own "
+        "`load_id`, and a failed or refused append leaves the mart as it was. Appending the second half of an "
+        "export gives the same tables as loading the whole export at once.",
         "",
         "## Tables",
         "",

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from mart.build import build_mart
 
@@ -197,11 +198,35 @@ def generate(
     return path
 
 
-def dealer_quality(scale: str = "m", seed: int = 7, end_on: date = DEFAULT_END_ON) -> dict[int, float]:
+def dealer_quality(scale: str = "m", seed: int = 7, end_on: date = DEFAULT_END_ON) -> dict[str, float]:
     """The hidden quality score of each dealer (dealer_id -> score, mean 0, sd 1; higher is better)."""
     cal = _Calendar(end_on)
     dealers = _make_dealers(_stream(seed, "dealers"), SCALES[scale].dealers, cal)
-    return {int(i) + 1: float(q) for i, q in enumerate(dealers.quality)}
+    return {key_code("dealer_id", i + 1): float(q) for i, q in enumerate(dealers.quality)}
+
+
+# Keys as a dealer network's systems write them (a prefix and a zero-padded number): the generator numbers rows
+# 1..n and writes each key as text, so the demo exercises the text keys that real exports have.
+KEY_CODES = {
+    "dealer_id": ("D", 4), "home_dealer_id": ("D", 4), "customer_id": ("C", 8), "campaign_id": ("MC", 4),
+    "lead_id": ("L", 8), "sale_id": ("SO", 8), "visit_id": ("RO", 8), "complaint_id": ("TS", 8),
+    "survey_id": ("HF", 8),
+}
+
+
+def key_code(column: str, number: int) -> str:
+    """The demo's text key of row `number` of the key `column` (dealer 3 -> 'D0003')."""
+    prefix, width = KEY_CODES[column]
+    return f"{prefix}{number:0{width}d}"
+
+
+def _with_key_codes(table: pa.Table) -> pa.Table:
+    for i, name in enumerate(table.column_names):
+        if name in KEY_CODES:
+            prefix, width = KEY_CODES[name]
+            digits = pc.utf8_lpad(pc.cast(table.column(i), pa.string()), width, "0")
+            table = table.set_column(i, name, pc.binary_join_element_wise(prefix, digits, ""))
+    return table
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -381,6 +406,7 @@ def _dict_array(codes: np.ndarray, labels, mask: np.ndarray | None = None) -> pa
 
 def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, log: _Progress) -> None:
     t = time.perf_counter()
+    table = _with_key_codes(table)
     step = 2_000_000
     for offset in range(0, max(table.num_rows, 1), step):
         con.register("_generated", table.slice(offset, step))

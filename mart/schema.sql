@@ -3,8 +3,13 @@
 -- both run this file on an empty database and insert parents before children.
 -- Money is DECIMAL(12,2) / DECIMAL(14,2): exact cents, stored as 64-bit integers by DuckDB.
 -- Dates of business events are DATE (*_on); moments inside a lifecycle are TIMESTAMP (*_at).
+-- Keys are text, as the source systems write them (dealer codes such as GX-LZ-001, customer numbers such as
+-- C000123 with their leading zeros): the key a person sees, types and finds in their own exports.
+-- Primary and foreign keys are declared here, for the input contract and the reader; mart/build.py creates the
+-- tables without enforcing them (the loader and the generator check every key, and mart/integrity.py checks the
+-- finished mart), because DuckDB's enforcement doubled load time and forbids replacing a referenced row.
 
-create type customer_type as enum ('individual', 'fleet');
+create type customer_type as enum ('individual', 'fleet', 'unknown');
 create type gender as enum ('female', 'male');
 create type channel as enum ('website', 'call_center', 'vertical_media', 'wechat', 'auto_show', 'walk_in', 'phone');
 create type service_type as enum ('maintenance', 'repair', 'warranty', 'accident');
@@ -16,7 +21,7 @@ create type survey_type as enum ('sales', 'service', 'complaint_callback');
 
 -- One row per dealer (4S store). Organisation: region -> province -> city -> dealer.
 create table dealers (
-    dealer_id     integer primary key,
+    dealer_id     varchar primary key,
     dealer_name   varchar not null,
     region        varchar not null,
     province      varchar not null,
@@ -36,7 +41,7 @@ create table products (
 
 -- One row per marketing campaign. target_region empty = national.
 create table campaigns (
-    campaign_id    integer primary key,
+    campaign_id    varchar primary key,
     campaign_name  varchar,
     campaign_type  campaign_type not null,
     channel        channel not null,
@@ -49,24 +54,24 @@ create table campaigns (
 
 -- One row per customer: the unified customer view across HQ, dealers and service.
 create table customers (
-    customer_id          bigint primary key,
-    customer_type        customer_type not null,
+    customer_id          varchar primary key,
+    customer_type        customer_type not null default 'unknown',
     gender               gender,
     birth_year           smallint,
     province             varchar,
     city                 varchar,
     income_band          varchar,
     acquisition_channel  channel,
-    home_dealer_id       integer references dealers (dealer_id),
-    created_on           date not null
+    home_dealer_id       varchar references dealers (dealer_id),
+    created_on           date
 );
 
 -- One row per lead (prospect). Timestamps follow the funnel: created <= contacted <= test drive <= quoted <= closed.
 create table leads (
-    lead_id         bigint primary key,
-    dealer_id       integer not null references dealers (dealer_id),
+    lead_id         varchar primary key,
+    dealer_id       varchar not null references dealers (dealer_id),
     source_channel  channel not null,
-    campaign_id     integer references campaigns (campaign_id),
+    campaign_id     varchar references campaigns (campaign_id),
     created_at      timestamp not null,
     contacted_at    timestamp,
     test_drive_at   timestamp,
@@ -74,28 +79,28 @@ create table leads (
     closed_at       timestamp,
     outcome         lead_outcome not null,
     lost_reason     varchar,
-    customer_id     bigint references customers (customer_id)
+    customer_id     varchar references customers (customer_id)
 );
 
 -- One row per vehicle sale. dealer_id is empty for HQ's direct (fleet or online) sales.
 create table sales (
-    sale_id      bigint primary key,
-    customer_id  bigint not null references customers (customer_id),
-    dealer_id    integer references dealers (dealer_id),
+    sale_id      varchar primary key,
+    customer_id  varchar not null references customers (customer_id),
+    dealer_id    varchar references dealers (dealer_id),
     product_id   varchar not null references products (product_id),
     sold_on      date not null,
     quantity     integer not null,
     revenue      decimal(14, 2) not null,
     cost         decimal(14, 2),
-    lead_id      bigint references leads (lead_id),
-    campaign_id  integer references campaigns (campaign_id)
+    lead_id      varchar references leads (lead_id),
+    campaign_id  varchar references campaigns (campaign_id)
 );
 
 -- One row per after-sales service visit.
 create table service_visits (
-    visit_id      bigint primary key,
-    customer_id   bigint not null references customers (customer_id),
-    dealer_id     integer references dealers (dealer_id),
+    visit_id      varchar primary key,
+    customer_id   varchar not null references customers (customer_id),
+    dealer_id     varchar references dealers (dealer_id),
     visited_on    date not null,
     service_type  service_type not null,
     revenue       decimal(12, 2) not null
@@ -103,8 +108,8 @@ create table service_visits (
 
 -- One row per customer x campaign: who was picked, in which arm, and whether they responded.
 create table campaign_contacts (
-    campaign_id   integer not null references campaigns (campaign_id),
-    customer_id   bigint not null references customers (customer_id),
+    campaign_id   varchar not null references campaigns (campaign_id),
+    customer_id   varchar not null references customers (customer_id),
     contacted_on  date not null,
     arm           contact_arm not null,
     responded_on  date,
@@ -114,9 +119,9 @@ create table campaign_contacts (
 -- One row per complaint. Lifecycle: received -> dispatched (HQ to dealer) -> acknowledged (dealer)
 -- -> resolved -> closed (after the callback). Status is derived from the timestamps, never stored.
 create table complaints (
-    complaint_id     bigint primary key,
-    customer_id      bigint not null references customers (customer_id),
-    dealer_id        integer references dealers (dealer_id),
+    complaint_id     varchar primary key,
+    customer_id      varchar not null references customers (customer_id),
+    dealer_id        varchar references dealers (dealer_id),
     product_id       varchar references products (product_id),
     channel          varchar,
     category         varchar,
@@ -132,9 +137,9 @@ create table complaints (
 
 -- One row per satisfaction survey response (0-10).
 create table surveys (
-    survey_id    bigint primary key,
-    customer_id  bigint not null references customers (customer_id),
-    dealer_id    integer references dealers (dealer_id),
+    survey_id    varchar primary key,
+    customer_id  varchar not null references customers (customer_id),
+    dealer_id    varchar references dealers (dealer_id),
     survey_type  survey_type not null,
     surveyed_on  date not null,
     score        smallint not null
@@ -165,18 +170,22 @@ create table load_log (
     source_file    varchar,
     count_read     bigint not null,
     count_loaded   bigint not null,
-    count_rejected bigint not null
+    count_rejected bigint not null,
+    count_warned   bigint not null default 0   -- loaded rows with an optional value emptied (see rejects.severity)
 );
 
--- One row per rejected input row: where it came from, which column failed and why; raw holds the row as read.
+-- One row per rejected input row, or per emptied value of a loaded row: where it came from, which column
+-- failed and why; raw holds the row as read. severity 'rejected': the row was not loaded; 'warning': the row
+-- was loaded with that optional, descriptive value left empty.
 create table rejects (
     load_id      integer not null,
     table_name   varchar not null,
     source_file  varchar not null,
-    line_number  bigint not null,   -- 1-based line in the CSV counting the header (row number + 1 for Parquet)
+    line_number  bigint not null,   -- 1-based line in the CSV counting the header (row number + 1 for Parquet, the sheet's row in Excel)
     column_name  varchar,
     reason       varchar not null,
-    raw          varchar
+    raw          varchar,
+    severity     varchar not null default 'rejected'
 );
 
 -- One row per sale or service visit: every transaction of a customer, for recency, frequency, value and activity.

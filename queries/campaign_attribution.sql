@@ -39,7 +39,7 @@ per_campaign as (
     left join per_rule p using (campaign_id, rule)
 ),
 totals as (
-    select null::integer as campaign_id, 'All campaigns' as campaign_name, null as channel, null::date as end_on,
+    select null::varchar as campaign_id, 'All campaigns' as campaign_name, null as channel, null::date as end_on,
            rule, rule_order, sum(cost_in_scope) as cost_in_scope, sum(count_sales)::bigint as count_sales,
            sum(attributed_revenue) as attributed_revenue, sum(attributed_margin) as attributed_margin
     from per_campaign

@@ -23,7 +23,7 @@ history as (
 ),
 final as (
     select
-        $customer_id::bigint as customer_id,
+        $customer_id::varchar as customer_id,
         exists (select 1 from in_scope) as is_in_scope,
         (select status from history) as status,
         (select last_transacted_on from history) as last_transacted_on,

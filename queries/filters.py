@@ -22,7 +22,7 @@ class Filters:
     end_on: date
     region: str | None = None
     province: str | None = None
-    dealer_id: int | None = None
+    dealer_id: str | None = None
     product_ids: tuple[str, ...] = field(default_factory=tuple)
     customer_types: tuple[str, ...] = field(default_factory=tuple)
     channels: tuple[str, ...] = field(default_factory=tuple)

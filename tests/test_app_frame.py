@@ -105,7 +105,7 @@ def test_drill_down_reaches_a_dealers_customers(app_env, tables, as_of):
     assert at.selectbox(key="province").value == province
     # At dealer level the drill box offers dealers by id.
     drill = at.selectbox(key="drill_choice")
-    at.selectbox(key="drill_choice").set_value(drill.options and int(_first_dealer(tables, region, province))).run()
+    at.selectbox(key="drill_choice").set_value(drill.options and str(_first_dealer(tables, region, province))).run()
     assert not at.exception
     assert at.selectbox(key="dealer").value is not None
     assert any("Customers of" in md.value for md in at.markdown)

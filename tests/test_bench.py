@@ -72,7 +72,12 @@ def test_a_differing_value_is_reported():
 def test_cold_start_load_and_import_are_reported(results):
     s = results["scales"]["s"]
     assert s["cold_start"]["ok"], s["cold_start"]["exception"]
-    assert s["load"]["rows"] == sum(s["mart"]["rows"].values())
-    assert s["load"]["rows_rejected"] == 0
+    for fmt in ("csv", "parquet"):
+        assert s["load"][fmt]["rows"] == sum(s["mart"]["rows"].values())
+        assert s["load"][fmt]["rows_rejected"] == 0
+    # the last month appended to the rest: its rows only, none rejected
+    month = s["load"]["append_month"]
+    assert 0 < month["rows"] < s["load"]["parquet"]["rows"] / 10
+    assert month["rows_rejected"] == 0
     assert "streamlit" in results["import"]["by_package_ms"]
     assert {t["target"] for t in results["targets"]} >= {"s: peer gives equal answers"}

@@ -152,5 +152,5 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
         page.get_by_role("link", name=f"Customer {first['customer_id']}: open the 360 view").click()
         wait_for_app(page)
         page.wait_for_url(f"**/customer?*customer_id={first['customer_id']}*")
-        page.get_by_text(f"#{first['customer_id']}").first.wait_for()
+        page.get_by_text(f"Customer {first['customer_id']} ·").first.wait_for()
         assert page.get_by_test_id("stException").count() == 0

@@ -30,7 +30,7 @@ def views(tables, mart):
         "year": year,
         "three_years": replace(year, start_on=date(as_of.year - 3, as_of.month, 1)),
         "region": replace(year, region=region),
-        "dealer": replace(year, dealer_id=int(busiest)),
+        "dealer": replace(year, dealer_id=str(busiest)),
         "product": replace(year, product_ids=(product,)),
         "fleet": replace(year, customer_types=("fleet",)),
         "channel": replace(year, channels=("wechat", "auto_show")),

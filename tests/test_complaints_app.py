@@ -175,8 +175,8 @@ def customers_and_sales_mart(s_mart, tmp_path_factory):
     src = tmp_path_factory.mktemp("customers_and_sales")
     con = duckdb.connect(str(s_mart), read_only=True)
     try:
-        con.execute(f"copy (select * exclude (home_dealer_id) from customers where customer_id <= 3000) to '{src / 'customers.csv'}' (header)")
-        con.execute(f"copy (select * exclude (dealer_id, lead_id, campaign_id) from sales where customer_id <= 3000) to '{src / 'sales.csv'}' (header)")
+        con.execute(f"copy (select * exclude (home_dealer_id) from customers where customer_id <= 'C00003000') to '{src / 'customers.csv'}' (header)")
+        con.execute(f"copy (select * exclude (dealer_id, lead_id, campaign_id) from sales where customer_id <= 'C00003000') to '{src / 'sales.csv'}' (header)")
     finally:
         con.close()
     db = tmp_path_factory.mktemp("customers_and_sales_mart") / "mart.duckdb"

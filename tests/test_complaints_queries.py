@@ -36,7 +36,7 @@ def views(tables, data_as_of) -> dict[str, tuple[Filters, date]]:
     return {
         "now": (year, data_as_of),
         "region": (replace(year, region=region), data_as_of),
-        "dealer": (replace(year, dealer_id=int(busiest)), data_as_of),
+        "dealer": (replace(year, dealer_id=str(busiest)), data_as_of),
         "product_fleet": (replace(year, product_ids=(product,), customer_types=("fleet",)), data_as_of),
         "channel": (replace(year, channels=("walk_in", "wechat")), data_as_of),
         # A past as-of date inside the period: later timestamps have not happened yet.

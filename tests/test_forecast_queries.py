@@ -15,7 +15,7 @@ from tests.independent import forecast as independent
 
 def newest_dealer(tables) -> int:
     first = tables["sales"].drop_nulls("dealer_id").group_by("dealer_id").agg(pl.col("sold_on").min())
-    return int(first.sort(["sold_on", "dealer_id"], descending=[True, False])["dealer_id"][0])
+    return str(first.sort(["sold_on", "dealer_id"], descending=[True, False])["dealer_id"][0])
 
 
 def slices(tables, as_of) -> dict[str, Filters]:
@@ -102,7 +102,7 @@ def test_forecast_by_group_keeps_the_largest_groups(tables, mart, as_of):
     assert ranked["count_groups"][0] == want["group_key"].n_unique()
     labels = dict(zip(ranked["group_key"], ranked["group_label"]))
     key = next(k for k in labels if k != "HQ direct")
-    dealer = tables["dealers"].filter(pl.col("dealer_id") == int(key)).row(0, named=True)
+    dealer = tables["dealers"].filter(pl.col("dealer_id") == key).row(0, named=True)
     assert labels[key] == f"{dealer['dealer_name']} (#{dealer['dealer_id']})"
 
 

@@ -29,7 +29,7 @@ def slices(tables, as_of):
         "all": year,
         "region": replace(year, region=region),
         "province": replace(year, region=region, province=province),
-        "dealer": replace(year, dealer_id=int(busiest)),
+        "dealer": replace(year, dealer_id=str(busiest)),
         "product": replace(year, product_ids=(product,)),
         "fleet": replace(year, customer_types=("fleet",)),
         "channel": replace(year, channels=("walk_in", "wechat")),
@@ -131,11 +131,11 @@ def test_every_filter_only_dataset_runs_under_a_filter(mart, as_of):
 
 
 def _callers() -> dict[str, set[frozenset[str]]]:
-    """Every data.load / runner.run call in the code, by dataset name, with the keyword names it passes."""
+    """Every data.load / data.run_uncached / runner.run call in the code, by dataset name, with the keyword names it passes."""
     calls: dict[str, set[frozenset[str]]] = {}
     for path in [ROOT / "app.py", *ROOT.glob("views/*.py"), *ROOT.glob("dashboard/*.py"), *ROOT.glob("queries/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("load", "run"):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("load", "run", "run_uncached"):
                 names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
                 if names:
                     kwargs = frozenset(k.arg for k in node.keywords if k.arg and k.arg not in ("time_limit_s",))

@@ -101,9 +101,12 @@ def test_keys_are_unique_and_not_null(s_con, table):
 @pytest.mark.parametrize("table, key", [("dealers", "dealer_id"), ("customers", "customer_id"), ("campaigns", "campaign_id"),
                                         ("leads", "lead_id"), ("sales", "sale_id"), ("service_visits", "visit_id"),
                                         ("complaints", "complaint_id"), ("surveys", "survey_id")])
-def test_integer_ids_run_from_one(s_con, table, key):
+def test_keys_are_text_codes_numbered_from_one(s_con, table, key):
+    from mart.generate import key_code
+
     lo, hi, n = s_con.execute(f"select min({key}), max({key}), count(*) from {table}").fetchall()[0]
-    assert (lo, hi) == (1, n)
+    assert (lo, hi) == (key_code(key, 1), key_code(key, n))
+    assert s_con.execute(f"select count(distinct {key}) from {table}").fetchone()[0] == n
 
 
 @pytest.mark.parametrize("child, column, parent, key", FOREIGN_KEYS)
@@ -349,7 +352,7 @@ def test_some_individuals_buy_a_second_vehicle(s_con):
 
 def _by_quality_quartile(s_con):
     quality = dealer_quality("s", SEED)
-    s_con.execute("create or replace temp table dq (dealer_id integer, quality double)")
+    s_con.execute("create or replace temp table dq (dealer_id varchar, quality double)")
     s_con.executemany("insert into dq values (?, ?)", list(quality.items()))
     return {row[0]: row[1:] for row in s_con.execute("""
         with quartile as (select dealer_id, ntile(4) over (order by quality) as q from dq),

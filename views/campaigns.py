@@ -50,7 +50,7 @@ def interval_text(value, low, high, unit: str) -> str:
 def pick_campaign_from_chart() -> None:
     points = st.session_state["lift_chart"].selection.points
     if points:
-        st.session_state["campaign"] = int(points[0]["customdata"][0])
+        st.session_state["campaign"] = str(points[0]["customdata"][0])
 
 
 def by_colour(frame: pl.DataFrame, x: str, y: str, colour: str, kind: str = "bar", order: list | None = None,

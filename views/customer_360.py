@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components, customer_value, data, page
+from dashboard.keys import customer_number, shorten
 from dashboard.metrics import ACTIVITY_STATUSES, METRICS, RFM_SEGMENTS, fmt, format_metric
 
 filters, as_of = page.context()
@@ -23,7 +24,7 @@ def pick_customer() -> None:
 
 
 left, right = st.columns([1, 2])
-typed = left.text_input("Customer id", key="customer_id", bind="query-params", placeholder="e.g. 1324")
+typed = left.text_input("Customer number", key="customer_id", bind="query-params", placeholder="e.g. C00001324")
 with right.expander("Or pick a customer from a segment's list", expanded=not typed):
     a, b = st.columns(2)
     segment = a.selectbox("RFM segment", list(RFM_SEGMENTS), index=None, key="c360_segment", placeholder="Choose a segment")
@@ -35,22 +36,21 @@ with right.expander("Or pick a customer from a segment's list", expanded=not typ
 reveal = st.toggle("Reveal personal fields", key="reveal_personal",
                    help="Gender, birth year, city and income band identify a person: shown only when needed.")
 
-text = (typed or "").strip().lstrip("#")
-if not text:
-    components.empty_state("Enter a customer id, or pick a customer from a segment's list.")
+customer_id = customer_number(typed)
+if customer_id is None:
+    if (typed or "").strip():
+        st.warning(f"'{shorten(typed)}' is not a customer number.", icon="⚠️")
+    else:
+        components.empty_state("Enter a customer number, or pick a customer from a segment's list.")
     st.stop()
-if not text.isdigit():
-    st.warning(f"'{typed}' is not a customer id: ids are whole numbers.", icon="⚠️")
-    st.stop()
-customer_id = int(text)
 
 profile = data.load("customer_360_profile", customer_id=customer_id, reveal=reveal)
 if profile.is_empty():
-    st.warning(f"There is no customer #{customer_id} in this mart.", icon="⚠️")
+    st.warning(f"There is no customer {shorten(customer_id)} in this mart.", icon="⚠️")
     st.stop()
 p = profile.row(0, named=True)
 
-st.subheader(f"Customer #{customer_id} · {p['customer_type']} · home dealer {p['home_dealer_name'] or '—'}"
+st.subheader(f"Customer {customer_id} · {p['customer_type']} · home dealer {p['home_dealer_name'] or '—'}"
              + (f" ({p['home_region']})" if p["home_region"] else ""))
 if reveal:
     st.caption("Personal fields are shown: handle them under the data protection policy.")
@@ -119,7 +119,7 @@ else:
             customdata=part.select("label", pl.col("dealer_name").fill_null(""), "reference").rows(),
             hovertemplate="%{x|%Y-%m-%d %H:%M}<br>%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}<extra></extra>",
         )
-    fig.update_layout(title=f"Everything that happened with customer #{customer_id}",
+    fig.update_layout(title=f"Everything that happened with customer {customer_id}",
                       yaxis={"categoryorder": "array", "categoryarray": categories[::-1]})
     fig.add_vrect(x0=str(filters.start_on), x1=str(filters.end_on), fillcolor="grey", opacity=0.08, line_width=0,
                   annotation_text="filter period", annotation_position="top left")
