@@ -565,3 +565,33 @@ def test_the_bilingual_example_export_loads_as_its_readme_says(tmp_path):
         ("南宁某某汽车销售服务有限公司", "451200.00"), ("杭州某某汽车销售服务有限公司", "225800.00"),
         ("柳州某某汽车销售服务有限公司", "218000.00"),
     ]
+
+
+def test_the_data_quality_datasets_show_the_latest_loads_rejects_and_warnings(tmp_path):
+    from queries import runner
+
+    db = tmp_path / "mart.duckdb"
+    load(write_src(tmp_path / "one", sales="3,99,1,S1,2024-03-10,1,100.00,,,"), db)
+    load(write_src(tmp_path / "two", customers="4,corp,X,,,,,,,2024-01-05\n5,individual,Y,,,,,,,2024-01-05",
+                   sales="3,1,1,S1,2024-03-10,1,100.00,,,\n4,77,1,S1,2024-03-10,1,100.00,,,\n"
+                         "5,78,1,S1,2024-03-10,1,100.00,,,"), db)
+    mart = runner.connect(db)
+    try:
+        shown = runner.run(mart, "dq_rejects")
+        loads = runner.run(mart, "dq_loads")
+    finally:
+        mart.close()
+    want = (
+        pl.DataFrame(rejects(db)).filter(pl.col("load_id") == 2)
+        .with_columns(pl.col("reason").str.replace(r"(: .*|=.*)$", "").alias("reason_kind"))
+        .group_by("table_name", "column_name", "severity", "reason_kind")
+        .agg(pl.len().alias("count_rows"), pl.col("line_number").min().alias("first_line"),
+             pl.col("reason").sort_by("line_number").first().alias("example"))
+    )
+    assert shown.sort("table_name", "column_name").rows() == want.select(shown.columns).sort("table_name", "column_name").rows()
+    assert shown.select("severity", "count_rows").rows() == [("rejected", 2), ("warning", 2), ("warning", 1)]
+    assert shown.row(0, named=True)["example"] == "unknown customer_id=77 (not in customers)"
+    two = loads.filter(pl.col("load_id") == 2).sort("table_name")
+    assert two.filter(pl.col("table_name") == "customers").select("count_read", "count_loaded", "count_rejected",
+                                                                  "count_warned").row(0) == (5, 5, 0, 2)
+    assert loads["load_id"].to_list() == sorted(loads["load_id"].to_list(), reverse=True)

@@ -50,8 +50,9 @@ else:
     st.dataframe(loads, hide_index=True, width="stretch")
     rejects = data.load("dq_rejects")
     if rejects.is_empty():
-        st.success("The latest load rejected no rows.")
+        st.success("The latest load rejected no rows and emptied no values.")
     else:
-        st.markdown("**Rejected rows of the latest load, by table, column and reason**")
+        st.markdown("**Rejected rows and warnings of the latest load, by table, column and reason** "
+                    "(a warning: the row loaded with that optional value left empty)")
         st.dataframe(rejects, hide_index=True, width="stretch")
         components.rows_and_sql(rejects, "dq_rejects", "Rejects", None, as_of, key="dq_rejects")
