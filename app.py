@@ -1,34 +1,57 @@
-"""The frame: page config, navigation, the mart's as-of date and the global filter bar every page obeys."""
+"""The frame: page config, who is asking, navigation over the pages their role may open, the mart's as-of date and
+the global filter bar every page obeys."""
+from pathlib import Path
+
 import streamlit as st
 
-from dashboard import data, filter_bar
+from dashboard import auth, data, filter_bar
 from queries import runner
 
-st.set_page_config(page_title="CRM analytics", page_icon=":material/directions_car:", layout="wide")
 
+# (file, title, icon, url path); the first a role may open is its home page.
 PAGES = [
-    st.Page("views/overview.py", title="Executive overview", icon=":material/monitoring:", url_path="overview", default=True),
-    st.Page("views/dealer_scorecard.py", title="Dealer scorecard", icon=":material/storefront:", url_path="dealers"),
-    st.Page("views/campaigns.py", title="Campaign ROI and leads", icon=":material/campaign:", url_path="campaigns"),
-    st.Page("views/forecast.py", title="Sales forecast", icon=":material/trending_up:", url_path="forecast"),
-    st.Page("views/complaint_handling.py", title="Complaints", icon=":material/support_agent:", url_path="complaints"),
-    st.Page("views/customer_segments.py", title="Customer segments and value", icon=":material/groups:", url_path="segments"),
-    st.Page("views/customer_360.py", title="Customer 360", icon=":material/person_search:", url_path="customer"),
-    st.Page("views/data_quality.py", title="Data quality", icon=":material/fact_check:", url_path="data-quality"),
+    ("views/overview.py", "Executive overview", ":material/monitoring:", "overview"),
+    ("views/dealer_scorecard.py", "Dealer scorecard", ":material/storefront:", "dealers"),
+    ("views/campaigns.py", "Campaign ROI and leads", ":material/campaign:", "campaigns"),
+    ("views/forecast.py", "Sales forecast", ":material/trending_up:", "forecast"),
+    ("views/complaint_handling.py", "Complaints", ":material/support_agent:", "complaints"),
+    ("views/customer_segments.py", "Customer segments and value", ":material/groups:", "segments"),
+    ("views/customer_360.py", "Customer 360", ":material/person_search:", "customer"),
+    ("views/data_quality.py", "Data quality", ":material/fact_check:", "data-quality"),
+    ("views/audit_log.py", "Audit log", ":material/policy:", "audit"),
 ]
 
-# Navigation first: whatever happens below, the app's own pages are what the sidebar offers.
-page = st.navigation(PAGES)
-try:
-    info = data.load("mart_info")
-except (data.MartMissing, runner.MartOutdated) as problem:
-    st.error(str(problem))
-    st.stop()
 
-as_of = info["as_of_on"][0]
-first_on = info["first_sale_on"][0] or info["as_of_on"][0]
-st.session_state["filters"] = filter_bar.render(as_of, first_on)
-st.session_state["data_as_of"] = as_of
-st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {info['source'][0]}")
-filter_bar.show_url_notice()
-page.run()
+def main() -> None:
+    # A local icon: the material-icon favicon was fetched from a font host outside the machine.
+    st.set_page_config(page_title="CRM analytics", page_icon=str(Path(__file__).with_name("static") / "icon.png"),
+                       layout="wide")
+    try:
+        info = data.mart_info()
+    except (data.MartMissing, runner.MartOutdated) as problem:
+        st.error(str(problem))
+        st.stop()
+
+    access = auth.gate(info["source"][0])
+    if access is None:
+        st.stop()
+    st.session_state["access"] = access
+
+    allowed = [p for p in PAGES if p[3] in access.rules.pages]
+    page = st.navigation([
+        st.Page(path, title=title, icon=icon, url_path=url, default=(i == 0)) for i, (path, title, icon, url) in enumerate(allowed)
+    ])
+    as_of = info["as_of_on"][0]
+    first_on = info["first_sale_on"][0] or info["as_of_on"][0]
+    st.session_state["filters"] = filter_bar.render(as_of, first_on)
+    st.session_state["data_as_of"] = as_of
+    st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {info['source'][0]}")
+    filter_bar.show_url_notice()
+    page.run()
+
+
+# The forecast's worker processes start from a forkserver, which re-runs the parent's main script as __mp_main__:
+# the frame must not run there (it needs a browser session; it printed Streamlit's no-runtime warnings by the
+# hundred and, with no mart in that process, killed the worker).
+if __name__ != "__mp_main__":
+    main()

@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.mart_holder import MartHolder, file_version
 from mart.paths import mart_path
 from queries import runner
+from queries.access import SYSTEM, Access, AccessDenied
 from queries.filters import Filters
 
 
@@ -34,23 +35,46 @@ def current_mart() -> tuple[str, tuple[int, int, int]]:
 _holder = MartHolder()
 
 
+def current_access() -> Access:
+    """The signed-in person's access, set by the frame (app.py) before any page runs; no access, no data."""
+    access = st.session_state.get("access")
+    if not isinstance(access, Access):
+        raise AccessDenied("no one is signed in")
+    return access
+
+
 @st.cache_data(ttl=900, max_entries=1024, show_spinner=False)
-def _run_cached(path: str, version: tuple, name: str, filters: Filters | None, extra: tuple) -> pl.DataFrame:
-    # `version` is only part of the cache key; the holder reads whichever version the file is now.
-    return run_uncached(name, filters, **dict(extra))
+def _run_cached(path: str, version: tuple, name: str, filters: Filters | None, access: Access, extra: tuple) -> pl.DataFrame:
+    # `version` is only part of the cache key; the holder reads whichever version the file is now. `access` is in
+    # the key too: the cache is shared by every session, and one person's rows must never reach another.
+    return run_as(access, name, filters, **dict(extra))
 
 
 def load(name: str, filters: Filters | None = None, **extra) -> pl.DataFrame:
-    """The rows of queries/<name>.sql for these filters (cached: results are small aggregates)."""
+    """The rows of queries/<name>.sql for these filters, within what the signed-in person may see (cached:
+    results are small aggregates)."""
     path, version = current_mart()
-    return _run_cached(path, version, name, filters, tuple(sorted(extra.items())))
+    return _run_cached(path, version, name, filters, current_access(), tuple(sorted(extra.items())))
 
 
 def run_uncached(name: str, filters: Filters | None = None, **extra) -> pl.DataFrame:
-    """The rows of queries/<name>.sql, read now and kept nowhere: for large results the caller reduces itself."""
+    """The rows of queries/<name>.sql for the signed-in person, read now and kept nowhere: for large results the
+    caller reduces itself."""
+    return run_as(current_access(), name, filters, **extra)
+
+
+def mart_info() -> pl.DataFrame:
+    """What the mart was built from and its as-of date: read before anyone is signed in (the frame decides from
+    `source` whether sign-in is required), so read as the system; it holds no customer data."""
+    path, version = current_mart()
+    return _run_cached(path, version, "mart_info", None, SYSTEM, ())
+
+
+def run_as(access: Access, name: str, filters: Filters | None = None, **extra) -> pl.DataFrame:
+    """The rows of queries/<name>.sql for `access`, uncached (for a cached function that keys on the access)."""
     path, _ = current_mart()
     with _holder.use(path) as mart:
-        return runner.run(mart, name, filters, **extra)
+        return runner.run(mart, name, filters, access=access, **extra)
 
 
 def sql_of(name: str) -> str:

@@ -8,6 +8,21 @@ import polars as pl
 import xlsxwriter
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection): such text is exported with a
+# leading apostrophe, which Excel and LibreOffice show as plain text.
+FORMULA_PATTERN = r"^[=+\-@\t\r]"
+
+
+def neutralised(df: pl.DataFrame) -> pl.DataFrame:
+    """The frame with every text cell that a spreadsheet would run as a formula made plain text."""
+    text = [c for c, t in df.schema.items() if t == pl.String]
+    return df.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_PATTERN))
+        .then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
+    )
+
+
 def header_lines(title: str, filters_text: str, as_of: date) -> list[str]:
     return [f"{title}", f"filters: {filters_text}", f"data as of: {as_of:%Y-%m-%d}"]
 
@@ -15,15 +30,16 @@ def header_lines(title: str, filters_text: str, as_of: date) -> list[str]:
 def to_csv(df: pl.DataFrame, title: str, filters_text: str, as_of: date) -> bytes:
     """CSV with the context as leading '#' lines (read back with comment_prefix='#' / comment='#')."""
     head = "".join(f"# {line}\n" for line in header_lines(title, filters_text, as_of))
-    return (head + df.write_csv()).encode("utf-8")
+    return (head + neutralised(df).write_csv()).encode("utf-8")
 
 
 def to_excel(df: pl.DataFrame, title: str, filters_text: str, as_of: date) -> bytes:
     """An .xlsx workbook: the rows on sheet 'data', the filters and as-of date on sheet 'about'."""
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
-        df.write_excel(workbook=workbook, worksheet="data", autofit=True)
+    # strings_to_formulas off: xlsxwriter would otherwise turn text such as =HYPERLINK(...) into a live formula.
+    with xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False}) as workbook:
+        neutralised(df).write_excel(workbook=workbook, worksheet="data", autofit=True)
         about = workbook.add_worksheet("about")
         for row, line in enumerate(header_lines(title, filters_text, as_of)):
-            about.write(row, 0, line)
+            about.write_string(row, 0, line)
     return buffer.getvalue()

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data
+from dashboard.keys import shorten
 from queries.filters import COMPARE_LAST_YEAR, COMPARE_PREVIOUS, Filters
 
 CHANNELS = ["website", "call_center", "vertical_media", "wechat", "auto_show", "walk_in", "phone"]
@@ -15,9 +16,11 @@ CHANNELS = ["website", "call_center", "vertical_media", "wechat", "auto_show", "
 KEYS = ("period", "compare", "region", "province", "dealer", "product", "segment", "channel")
 
 
-def default_period(as_of: date) -> tuple[date, date]:
-    """The last twelve full months up to the data's as-of date."""
-    return (as_of - timedelta(days=364), as_of)
+def default_period(as_of: date, first_on: date | None = None) -> tuple[date, date]:
+    """The last twelve full months up to the data's as-of date (from the first sale, in a shorter history: a date
+    input refuses a default before its minimum, which broke the app on a mart of a few months)."""
+    start = as_of - timedelta(days=364)
+    return (max(start, first_on) if first_on else start, as_of)
 
 
 def render(as_of: date, first_on: date) -> Filters:
@@ -29,7 +32,7 @@ def render(as_of: date, first_on: date) -> Filters:
     bar = st.sidebar
     bar.header("Filters")
     period = bar.date_input(
-        "Period", value=default_period(as_of), min_value=first_on, max_value=as_of,
+        "Period", value=default_period(as_of, first_on), min_value=first_on, max_value=as_of,
         key="period", bind="query-params", format="YYYY-MM-DD",
     )
     compare = bar.selectbox("Compare with", [COMPARE_PREVIOUS, COMPARE_LAST_YEAR], key="compare", bind="query-params")
@@ -106,12 +109,12 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
     region = params.get("region")
     regions = set(dealers["region"].to_list())
     if region is not None and region not in regions:
-        problems.append(f"region '{region}' is not a region of this mart")
+        problems.append(f"region '{shorten(region)}' is not one of the regions you can see")
         region = None
     province = params.get("province")
     provinces = set((dealers.filter(pl.col("region") == region) if region else dealers)["province"].to_list())
     if province is not None and province not in provinces:
-        problems.append(f"province '{province}' is not a province" + (f" of {region}" if region else ""))
+        problems.append(f"province '{shorten(province)}' is not a province you can see" + (f" in {region}" if region else ""))
         province = None
     dealer = params.get("dealer")
     scope = dealers
@@ -121,7 +124,7 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
         scope = scope.filter(pl.col("province") == province)
     labels = {dealer_label(d, n) for d, n in zip(scope["dealer_id"].to_list(), scope["dealer_name"].to_list())}
     if dealer is not None and dealer not in labels:
-        problems.append(f"dealer '{dealer}' is not a dealer in the chosen area")
+        problems.append(f"dealer '{shorten(dealer)}' is not a dealer you can see in the chosen area")
     allowed = {
         "product": set(products["product_name"].to_list()),
         "segment": set(segments),
@@ -131,7 +134,7 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
         for value in params.get_all(key):
             for part in value.split(","):
                 if part and part not in options:
-                    problems.append(f"{key} '{part}' is not one of the choices")
+                    problems.append(f"{key} '{shorten(part)}' is not one of the choices")
     compare = params.get("compare")
     if compare is not None and compare not in (COMPARE_PREVIOUS, COMPARE_LAST_YEAR):
         problems.append(f"compare '{compare}' is not one of the choices")

@@ -2,7 +2,7 @@
 -- that would otherwise scan whole fact tables on every filter change read a small table instead.
 -- They hold no new facts: each is a plain function of the tables above, checked in tests/test_rollups.py.
 
--- One row per customer: the attributes the global filters narrow by, the products they own (as a list, so the
+-- One row per customer: the attributes the global filters narrow by (their home dealer's place too), the products they own (as a list, so the
 -- product filter is a scalar test rather than a subquery over sales), and first and last transaction dates
 -- (new customers read these instead of grouping every transaction).
 create table customer_profiles as
@@ -21,10 +21,12 @@ owned as (
     group by customer_id
 )
 select c.customer_id, c.customer_type, c.acquisition_channel, c.home_dealer_id, c.created_on,
-       o.product_ids, a.first_transacted_on, a.last_transacted_on, coalesce(a.count_transactions, 0) as count_transactions
+       o.product_ids, a.first_transacted_on, a.last_transacted_on, coalesce(a.count_transactions, 0) as count_transactions,
+       d.region as home_region, d.province as home_province, d.dealer_name as home_dealer_name
 from customers c
 left join activity a using (customer_id)
 left join owned o using (customer_id)
+left join dealers d on d.dealer_id = c.home_dealer_id
 order by c.customer_id;
 
 -- One row per sale: the customer's first service visit after the sale date (NULL if none).

@@ -4,7 +4,7 @@
 with
 results as (
     select campaign_id, channel::varchar as channel, cost_in_scope
-    from campaign_results_in_scope($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from campaign_results_in_scope($start_on, $end_on, $scope)
     where campaign_type in ('acquisition', 'promotion')
 ),
 campaign_leads as (
@@ -12,7 +12,7 @@ campaign_leads as (
            count(*) as count_leads,
            count(*) filter (where outcome in ('won', 'lost')) as count_closed,
            count(*) filter (where outcome = 'won') as count_won
-    from scoped_leads(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_leads(date '1900-01-01', date '2999-12-31', $scope)
     where campaign_id in (select campaign_id from results)
     group by campaign_id
 ),

@@ -5,12 +5,11 @@
 with
 results as (
     select campaign_id, campaign_name, channel::varchar as channel, end_on, cost_in_scope
-    from campaign_results_in_scope($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from campaign_results_in_scope($start_on, $end_on, $scope)
 ),
 attributed as (
     select *
-    from attributed_sales_in_scope(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids,
-                                   $customer_types, $channels, $window_days)
+    from attributed_sales_in_scope(date '1900-01-01', date '2999-12-31', $scope, $window_days)
 ),
 credited as (
     select 'recorded' as rule, recorded_campaign_id as campaign_id, revenue, cost from attributed where recorded_campaign_id is not null

@@ -4,14 +4,14 @@
 with
 contacts as (
     select customer_id, arm::varchar as arm, contacted_on, responded_on
-    from scoped_contacts(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_contacts(date '1900-01-01', date '2999-12-31', $scope)
     where campaign_id = $campaign_id
 ),
 window_sales as (
     select c.customer_id, min(s.sold_on) as first_sold_on, count(*) as count_sales,
            sum(s.revenue)::double as window_revenue, gross_margin(s.revenue, s.cost) as window_margin
     from contacts c
-    join scoped_sales(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids, $customer_types, $channels) s
+    join scoped_sales(date '1900-01-01', date '2999-12-31', $scope) s
       on s.customer_id = c.customer_id
      and s.sold_on between c.contacted_on and c.contacted_on + $window_days::integer
     group by c.customer_id

@@ -8,7 +8,7 @@ final as (
            outcome::varchar as outcome, lost_reason, customer_id,
            hours_between(created_at, contacted_at) as hours_to_contact,
            count(*) over () as count_rows
-    from scoped_leads(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_leads(date '1900-01-01', date '2999-12-31', $scope)
     where campaign_id = $campaign_id
 )
 select * from final

@@ -4,11 +4,11 @@
 with
 results as (
     select campaign_id, campaign_name, campaign_type::varchar as campaign_type, channel::varchar as channel, end_on, cost_in_scope
-    from campaign_results_in_scope($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from campaign_results_in_scope($start_on, $end_on, $scope)
 ),
 contacts as (
     select campaign_id, customer_id, arm, contacted_on, responded_on
-    from scoped_contacts(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_contacts(date '1900-01-01', date '2999-12-31', $scope)
     where campaign_id in (select campaign_id from results)
 ),
 -- Both arms are measured from the contact day (the control arm's assignment day), never from a response,
@@ -16,7 +16,7 @@ contacts as (
 window_sales as (
     select c.campaign_id, c.customer_id, gross_margin(s.revenue, s.cost) as margin
     from contacts c
-    join scoped_sales(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids, $customer_types, $channels) s
+    join scoped_sales(date '1900-01-01', date '2999-12-31', $scope) s
       on s.customer_id = c.customer_id
      and s.sold_on between c.contacted_on and c.contacted_on + $window_days::integer
     group by c.campaign_id, c.customer_id

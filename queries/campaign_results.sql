@@ -4,7 +4,7 @@
 with
 results as (
     select *
-    from campaign_results_in_scope($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from campaign_results_in_scope($start_on, $end_on, $scope)
 ),
 contacts as (
     -- The control arm was held out: its members were picked, not contacted.
@@ -12,13 +12,13 @@ contacts as (
            count(*) filter (where arm = 'treatment') as count_contacts,
            count(responded_on) filter (where arm = 'treatment') as count_responses,
            count(*) filter (where arm = 'control') as count_control
-    from scoped_contacts(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_contacts(date '1900-01-01', date '2999-12-31', $scope)
     where campaign_id in (select campaign_id from results)
     group by campaign_id
 ),
 campaign_leads as (
     select campaign_id, count(*) as count_leads, count(*) filter (where outcome = 'won') as count_leads_won
-    from scoped_leads(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_leads(date '1900-01-01', date '2999-12-31', $scope)
     where campaign_id in (select campaign_id from results)
     group by campaign_id
 ),

@@ -9,8 +9,7 @@ final as (
            coalesce(a.last_touch_campaign_id = $campaign_id, false) as is_last_touch,
            coalesce(a.first_touch_campaign_id = $campaign_id, false) as is_first_touch,
            count(*) over () as count_rows
-    from attributed_sales_in_scope(date '1900-01-01', date '2999-12-31', $region, $province, $dealer_id, $product_ids,
-                                   $customer_types, $channels, $window_days) a
+    from attributed_sales_in_scope(date '1900-01-01', date '2999-12-31', $scope, $window_days) a
     where $campaign_id in (a.recorded_campaign_id, a.last_touch_campaign_id, a.first_touch_campaign_id)
 )
 select * from final

@@ -6,18 +6,18 @@
 with
 eligible as (
     select customer_id, status
-    from customer_history($end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_history($end_on, $scope)
     where first_transacted_on <= ($end_on - interval 18 month)::date
 ),
 complained as (
     select customer_id, count(*) as count_complaints
-    from complaints
+    from complaints_of_customers($reach)
     where received_at < $end_on::date + interval 1 day
     group by customer_id
 ),
 surveyed as (
     select customer_id, min(score) as lowest_score
-    from surveys
+    from surveys_of_customers($reach)
     where surveyed_on <= $end_on
     group by customer_id
 ),

@@ -4,7 +4,7 @@
 with
 per_customer as (
     select status, lifetime_revenue
-    from customer_history($end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_history($end_on, $scope)
 ),
 statuses as (
     select * from (values (1, 'active'), (2, 'at risk'), (3, 'lapsed')) as s(status_order, status)

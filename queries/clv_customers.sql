@@ -5,15 +5,14 @@
 -- A repeat purchase is a sale or service visit on a day after the customer's first; days count from that first day.
 with
 history as (
-    select customer_id, sold_on as transacted_on, revenue::double as revenue from sales where sold_on <= $end_on
-    union all
-    select customer_id, visited_on, revenue::double from service_visits where visited_on <= $end_on
+    select customer_id, transacted_on, revenue::double as revenue
+    from transactions_of_customers(date '1900-01-01', $end_on, $scope)
 ),
 -- The first transaction of all history is the first up to $end_on for anyone with a transaction by then: read it
 -- from the customer_profiles rollup instead of aggregating the history twice.
 firsts as (
     select customer_id, first_transacted_on as first_on
-    from customer_profiles
+    from customer_scope($scope)
     where first_transacted_on <= $end_on
 ),
 summary as (
@@ -33,11 +32,11 @@ summary as (
 ),
 in_scope as (
     select customer_id
-    from scoped_customers($region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_customers($scope)
 ),
 rfm as (
     select customer_id, segment, tier
-    from customer_rfm($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_rfm($start_on, $end_on, $scope)
 ),
 final as (
     select

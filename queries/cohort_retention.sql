@@ -7,21 +7,16 @@
 with
 in_scope as (
     select customer_id
-    from scoped_customers($region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_customers($scope)
 ),
 cohort_members as (
     select p.customer_id, date_trunc($grain, p.first_transacted_on)::date as cohort_on
-    from customer_profiles p
-    semi join in_scope using (customer_id)
+    from customer_scope($scope) p
     where p.first_transacted_on between $start_on and $end_on
 ),
 member_transactions as (
     select m.customer_id, m.cohort_on, date_trunc($grain, t.transacted_on)::date as transacted_in
-    from (
-        select customer_id, sold_on as transacted_on from sales where sold_on between $start_on and $end_on
-        union all
-        select customer_id, visited_on from service_visits where visited_on between $start_on and $end_on
-    ) t
+    from transactions_between($start_on, $end_on) t
     join cohort_members m using (customer_id)
 ),
 active as (

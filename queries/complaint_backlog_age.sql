@@ -3,7 +3,7 @@
 with
 open_complaints as (
     select hours_between(received_at, as_of_at) as age_hours, is_past_due
-    from complaint_status_at($as_of, date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from complaint_status_at($as_of, date '1900-01-01', $end_on, $scope)
     where is_open
 ),
 final as (

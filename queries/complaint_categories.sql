@@ -5,7 +5,7 @@
 with
 period as (
     select date_trunc('month', received_at)::date as month, category, severity, resolved_at, reopen_count, callback_score
-    from complaint_status_at($as_of, $start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from complaint_status_at($as_of, $start_on, $end_on, $scope)
 ),
 final as (
     select

@@ -6,7 +6,7 @@
 with
 to_date as (
     select *
-    from complaint_status_at($as_of, date '1900-01-01', $end_on, null, null, null, $product_ids, $customer_types, $channels)
+    from complaint_status_at($as_of, date '1900-01-01', $end_on, $reach)
     where dealer_id is not null
 ),
 complaint_counts as (
@@ -24,7 +24,7 @@ complaint_counts as (
 ),
 customer_base as (
     select home_dealer_id as dealer_id, count(*) as count_customers
-    from customer_scope($product_ids, $customer_types, $channels)
+    from customer_scope($reach)
     where created_on <= least($end_on, $as_of) and home_dealer_id is not null
     group by home_dealer_id
 ),
@@ -39,7 +39,7 @@ per_dealer as (
         coalesce(k.count_reopened, 0) as count_reopened,
         coalesce(k.count_callbacks, 0) as count_callbacks,
         coalesce(k.sum_callback_score, 0) as sum_callback_score
-    from dealers d
+    from scoped_dealers($reach) d
     left join customer_base b using (dealer_id)
     left join complaint_counts k using (dealer_id)
 ),
@@ -64,7 +64,7 @@ rolled_up as (
     group by grouping sets ((region, dealer_id), (region), ())
 ),
 in_scope as (
-    select dealer_id, region from scoped_dealers($region, $province, $dealer_id)
+    select dealer_id, region from scoped_dealers($scope)
 ),
 final as (
     select *

@@ -6,7 +6,7 @@
 with
 to_date as (
     select *, hours_between(received_at, as_of_at) as age_hours
-    from complaint_status_at($as_of, date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from complaint_status_at($as_of, date '1900-01-01', $end_on, $scope)
 ),
 bucketed as (
     select k.*, b.age_bucket

@@ -4,7 +4,7 @@
 with
 to_date as (
     select *
-    from complaint_status_at($as_of, date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from complaint_status_at($as_of, date '1900-01-01', $end_on, $scope)
 ),
 period as (
     select

@@ -4,7 +4,7 @@
 with
 to_date as (
     select status, is_past_due, received_at >= $start_on as is_in_period
-    from complaint_status_at($as_of, date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from complaint_status_at($as_of, date '1900-01-01', $end_on, $scope)
 ),
 counted as (
     select

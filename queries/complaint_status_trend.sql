@@ -24,7 +24,7 @@ moments as (
 ),
 to_date as (
     select received_at, dispatched_at, acknowledged_at, resolved_at, closed_at, reopen_count
-    from complaint_status_at($as_of, date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from complaint_status_at($as_of, date '1900-01-01', $end_on, $scope)
 ),
 open_at as (
     select m.on_date, complaint_status(m.at, k.received_at, k.dispatched_at, k.acknowledged_at, k.resolved_at, k.closed_at, k.reopen_count) as status

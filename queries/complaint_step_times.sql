@@ -5,7 +5,7 @@
 with
 steps as (
     select region, dealer_id, dealer_name, step_order, step, owner, hours
-    from complaint_steps_at($as_of, $start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+    from complaint_steps_at($as_of, $start_on, $end_on, $reach)
 ),
 rolled_up as (
     select
@@ -23,7 +23,7 @@ rolled_up as (
     group by grouping sets ((step_order, region, dealer_id), (step_order, region), (step_order))
 ),
 in_scope as (
-    select dealer_id, region from scoped_dealers($region, $province, $dealer_id)
+    select dealer_id, region from scoped_dealers($scope)
 ),
 final as (
     select *

@@ -4,7 +4,7 @@
 with
 steps as (
     select date_trunc('month', finished_at)::date as month, step_order, step, owner, hours
-    from complaint_steps_at($as_of, date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from complaint_steps_at($as_of, date '1900-01-01', $end_on, $scope)
     where finished_at >= $start_on
 ),
 final as (

@@ -1,32 +1,33 @@
 -- One row for customer $customer_id (no row if there is none): who they are and their lifetime figures up to the
 -- data's as-of date. Fields that identify a person are masked unless $reveal is true: birth year shows as its
 -- decade, gender, city and income band as NULL. Ids, province, home dealer and acquisition channel stay.
+-- Only a customer the person may open (home dealer in their scope: customer_in_reach) has a row.
 with
 customer as (
-    select * from customers where customer_id = $customer_id
+    select * from customer_in_reach($reach, $customer_id)
 ),
 sales_totals as (
     select count(*) as count_sales, sum(quantity)::bigint as units, sum(revenue)::double as sales_revenue
-    from sales where customer_id = $customer_id
+    from sales where customer_id = (select customer_id from customer)
 ),
 service_totals as (
     select count(*) as count_service_visits, sum(revenue)::double as service_revenue
-    from service_visits where customer_id = $customer_id
+    from service_visits where customer_id = (select customer_id from customer)
 ),
 complaint_totals as (
     select count(*) as count_complaints, count(*) filter (where closed_at is null) as count_open_complaints
-    from complaints where customer_id = $customer_id
+    from complaints where customer_id = (select customer_id from customer)
 ),
 survey_totals as (
     select count(*) as count_surveys, csat(score) as csat, arg_max(score, surveyed_on) as last_survey_score
-    from surveys where customer_id = $customer_id
+    from surveys where customer_id = (select customer_id from customer)
 ),
 contact_totals as (
     select count(*) as count_campaign_contacts, count(responded_on) as count_campaign_responses
-    from campaign_contacts where customer_id = $customer_id
+    from campaign_contacts where customer_id = (select customer_id from customer)
 ),
 lead_totals as (
-    select count(*) as count_leads from leads where customer_id = $customer_id
+    select count(*) as count_leads from leads where customer_id = (select customer_id from customer)
 ),
 final as (
     select

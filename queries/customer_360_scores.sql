@@ -4,20 +4,20 @@
 with
 in_scope as (
     select customer_id
-    from scoped_customers($region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_customers($scope)
     where customer_id = $customer_id
 ),
 rfm as (
     select *
-    from customer_rfm($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_rfm($start_on, $end_on, $scope)
 ),
 -- Only this customer's history: the population-wide customer_history would cost a scan of every customer.
 history as (
     select max(transacted_on) as last_transacted_on, activity_status(max(transacted_on), $end_on) as status
     from (
-        select sold_on as transacted_on from sales where customer_id = $customer_id and sold_on <= $end_on
+        select sold_on as transacted_on from sales where customer_id = (select customer_id from customer_in_reach($reach, $customer_id)) and sold_on <= $end_on
         union all
-        select visited_on from service_visits where customer_id = $customer_id and visited_on <= $end_on
+        select visited_on from service_visits where customer_id = (select customer_id from customer_in_reach($reach, $customer_id)) and visited_on <= $end_on
     )
     having count(*) > 0
 ),

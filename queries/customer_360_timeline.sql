@@ -1,6 +1,10 @@
 -- One row per event in customer $customer_id's whole history, oldest first: purchases, service visits, each step
 -- of their leads, campaign contacts and responses, each step of their complaints' lifecycle, and survey scores.
+-- Nothing for a customer the person may not open (customer_in_reach).
 with
+customer as (
+    select customer_id from customer_in_reach($reach, $customer_id)
+),
 purchases as (
     select s.sold_on::timestamp as event_at, 'purchase' as category, 'purchase' as event,
            coalesce(p.product_name, s.product_id) || ' x' || s.quantity as detail,
@@ -8,14 +12,14 @@ purchases as (
     from sales s
     left join products p using (product_id)
     left join dealers d on d.dealer_id = s.dealer_id
-    where s.customer_id = $customer_id
+    where s.customer_id = (select customer_id from customer)
 ),
 visits as (
     select v.visited_on::timestamp, 'service', 'service visit', v.service_type::varchar,
            v.revenue::double, null::smallint, d.dealer_name, 'visit ' || v.visit_id
     from service_visits v
     left join dealers d on d.dealer_id = v.dealer_id
-    where v.customer_id = $customer_id
+    where v.customer_id = (select customer_id from customer)
 ),
 lead_steps as (
     select step.event_at, 'lead', step.event,
@@ -31,7 +35,7 @@ lead_steps as (
                (l.quoted_at, 'quote', null),
                (l.closed_at, 'lead ' || l.outcome::varchar, l.lost_reason)
     ) as step(event_at, event, extra)
-    where l.customer_id = $customer_id and step.event_at is not null
+    where l.customer_id = (select customer_id from customer) and step.event_at is not null
 ),
 contacts as (
     select step.event_at, 'campaign', step.event, c.campaign_name || ' (' || cc.arm::varchar || ' arm)',
@@ -41,7 +45,7 @@ contacts as (
     cross join lateral (
         values (cc.contacted_on::timestamp, 'campaign contact'), (cc.responded_on::timestamp, 'campaign response')
     ) as step(event_at, event)
-    where cc.customer_id = $customer_id and step.event_at is not null
+    where cc.customer_id = (select customer_id from customer) and step.event_at is not null
 ),
 complaint_steps as (
     select step.event_at, 'complaint', step.event,
@@ -58,14 +62,14 @@ complaint_steps as (
                 || case when k.reopen_count > 0 then ' · reopened ' || k.reopen_count || 'x' else '' end, null),
                (k.closed_at, 'complaint closed', 'callback score', k.callback_score)
     ) as step(event_at, event, extra, score)
-    where k.customer_id = $customer_id and step.event_at is not null
+    where k.customer_id = (select customer_id from customer) and step.event_at is not null
 ),
 survey_scores as (
     select r.surveyed_on::timestamp, 'survey', 'survey', r.survey_type::varchar,
            null::double, r.score, d.dealer_name, 'survey ' || r.survey_id
     from surveys r
     left join dealers d on d.dealer_id = r.dealer_id
-    where r.customer_id = $customer_id
+    where r.customer_id = (select customer_id from customer)
 ),
 final as (
     select * from purchases

@@ -7,8 +7,8 @@ select
     count(*) filter (where t.kind = 'service') as count_service_visits,
     sum(t.revenue)::double as customer_revenue,
     max(t.transacted_on) as last_transacted_on
-from scoped_transactions($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels) t
-where $dealer_id is not null
+from scoped_transactions($start_on, $end_on, $scope) t
+where $scope['dealer_id'] is not null
 group by t.customer_id
 order by customer_revenue desc
 limit 500

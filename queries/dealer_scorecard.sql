@@ -4,14 +4,14 @@
 with
 all_sales as (
     select dealer_id, sum(quantity)::bigint as units, sum(revenue)::double as sales_revenue
-    from scoped_sales($start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+    from scoped_sales($start_on, $end_on, $reach)
     where dealer_id is not null
     group by dealer_id
 ),
 retention_cohort as (
     select customer_id, arg_min(dealer_id, sold_on) as dealer_id, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
     from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
-                      null, null, null, $product_ids, $customer_types, $channels)
+                      $reach)
     where dealer_id is not null
     group by customer_id
 ),
@@ -27,13 +27,13 @@ satisfaction as (
            count(score) filter (where is_promoter(score)) as count_promoters,
            count(score) filter (where is_detractor(score)) as count_detractors,
            count(score) as count_nps_responses
-    from scoped_surveys($start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+    from scoped_surveys($start_on, $end_on, $reach)
     where survey_type in ('sales', 'service') and dealer_id is not null
     group by dealer_id
 ),
 customer_base as (
     select home_dealer_id as dealer_id, count(*) as count_customers
-    from customer_scope($product_ids, $customer_types, $channels)
+    from customer_scope($reach)
     where created_on <= $end_on and home_dealer_id is not null
     group by home_dealer_id
 ),
@@ -46,7 +46,7 @@ complaint_counts as (
         select dealer_id,
                resolved_at is not null and resolved_at <= due_at and resolved_at < $end_on + interval 1 day as is_met,
                due_at < $end_on + interval 1 day as is_due
-        from scoped_complaints($start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+        from scoped_complaints($start_on, $end_on, $reach)
         where dealer_id is not null
     )
     group by dealer_id
@@ -55,7 +55,7 @@ lead_counts as (
     select dealer_id,
            count(*) filter (where outcome in ('won', 'lost')) as count_leads_closed,
            count(*) filter (where outcome = 'won') as count_leads_won
-    from scoped_leads($start_on, $end_on, null, null, null, $product_ids, $customer_types, $channels)
+    from scoped_leads($start_on, $end_on, $reach)
     group by dealer_id
 ),
 per_dealer as (
@@ -74,7 +74,7 @@ per_dealer as (
         coalesce(k.count_sla_met, 0) as count_sla_met,
         coalesce(l.count_leads_closed, 0) as count_leads_closed,
         coalesce(l.count_leads_won, 0) as count_leads_won
-    from dealers d
+    from scoped_dealers($reach) d
     left join all_sales s using (dealer_id)
     left join retention r using (dealer_id)
     left join satisfaction f using (dealer_id)
@@ -107,7 +107,7 @@ rolled_up as (
     group by grouping sets ((region, dealer_id), (region), ())
 ),
 in_scope as (
-    select dealer_id, region from scoped_dealers($region, $province, $dealer_id)
+    select dealer_id, region from scoped_dealers($scope)
 )
 select *
 from rolled_up

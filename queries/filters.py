@@ -28,19 +28,6 @@ class Filters:
     channels: tuple[str, ...] = field(default_factory=tuple)
     compare: str = COMPARE_PREVIOUS
 
-    def params(self) -> dict:
-        """The bound parameters every scoped query takes (see queries/scope.sql)."""
-        return {
-            "start_on": self.start_on,
-            "end_on": self.end_on,
-            "region": self.region,
-            "province": self.province,
-            "dealer_id": self.dealer_id,
-            "product_ids": list(self.product_ids) or None,
-            "customer_types": list(self.customer_types) or None,
-            "channels": list(self.channels) or None,
-        }
-
     def comparison(self) -> "Filters":
         """The same slice over the comparison period: the days just before, or the same days a year earlier."""
         if self.compare == COMPARE_LAST_YEAR:
@@ -64,7 +51,8 @@ class Filters:
         return "; ".join(parts)
 
 
-FILTER_PARAMS = frozenset(Filters(date.min, date.min).params())
+# The parameters a dataset's SQL may bind that come from the filters and the person asking (queries/access.py).
+FILTER_PARAMS = frozenset({"start_on", "end_on", "scope", "reach"})
 
 
 def _year_earlier(day: date) -> date:

@@ -19,7 +19,7 @@ slice_sales as (
             when 'dealer' then coalesce(s.dealer_name || ' (#' || s.dealer_id || ')', 'HQ direct')
             when 'product' then coalesce(p.product_name, s.product_id)
         end as group_label
-    from scoped_sales(date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels) s
+    from scoped_sales(date '1900-01-01', $end_on, $scope) s
     left join products p using (product_id)
 ),
 origin as (

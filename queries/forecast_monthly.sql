@@ -4,7 +4,7 @@
 with
 slice_sales as (
     select date_trunc('month', sold_on)::date as month, quantity, revenue
-    from scoped_sales(date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_sales(date '1900-01-01', $end_on, $scope)
 ),
 origin as (
     -- A month still in progress would read as a slump, so the history stops at the last whole month.

@@ -5,7 +5,7 @@ with
 period_leads as (
     select date_trunc('month', created_at)::date as month, source_channel::varchar as source_channel, *
         exclude (source_channel)
-    from scoped_leads($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_leads($start_on, $end_on, $scope)
 ),
 final as (
     select

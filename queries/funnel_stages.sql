@@ -5,7 +5,7 @@
 with
 period_leads as (
     select *
-    from scoped_leads($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_leads($start_on, $end_on, $scope)
     where $campaign_id is null or campaign_id = $campaign_id
 ),
 grouped as (

@@ -6,23 +6,23 @@ months as (
 sales_by_month as (
     select date_trunc('month', sold_on)::date as month, sum(quantity)::bigint as units,
            sum(revenue)::double as sales_revenue, gross_margin(revenue, cost) as gross_margin
-    from scoped_sales($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_sales($start_on, $end_on, $scope)
     group by 1
 ),
 service_by_month as (
     select date_trunc('month', visited_on)::date as month, sum(revenue)::double as service_revenue
-    from scoped_service_visits($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_service_visits($start_on, $end_on, $scope)
     group by 1
 ),
 surveys_by_month as (
     select date_trunc('month', surveyed_on)::date as month, nps(score) as nps, count(score) as count_nps_responses
-    from scoped_surveys($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_surveys($start_on, $end_on, $scope)
     where survey_type in ('sales', 'service')
     group by 1
 ),
 complaints_by_month as (
     select date_trunc('month', received_at)::date as month, count(*) as complaints_received
-    from scoped_complaints($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_complaints($start_on, $end_on, $scope)
     group by 1
 )
 select

@@ -5,21 +5,20 @@ period_sales as (
         sum(quantity)::bigint as units,
         sum(revenue)::double as sales_revenue,
         gross_margin(revenue, cost) as gross_margin
-    from scoped_sales($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_sales($start_on, $end_on, $scope)
 ),
 period_service as (
     select sum(revenue)::double as service_revenue
-    from scoped_service_visits($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_service_visits($start_on, $end_on, $scope)
 ),
 in_scope as (
     select customer_id
-    from scoped_customers($region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_customers($scope)
 ),
 -- New: the customer's first transaction anywhere falls in the period.
 new_customers as (
     select count(*) as new_customers
-    from customer_profiles a
-    semi join in_scope using (customer_id)
+    from customer_scope($scope) a
     where a.first_transacted_on between $start_on and $end_on
 ),
 -- Active: at least one sale or service visit in the 12 months ending at the period's end.
@@ -37,7 +36,7 @@ active_customers as (
 retention_cohort as (
     select customer_id, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
     from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
-                      $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+                      $scope)
     group by customer_id
 ),
 service_retention as (
@@ -49,13 +48,13 @@ service_retention as (
 ),
 satisfaction as (
     select nps(score) as nps, count(score) as count_nps_responses
-    from scoped_surveys($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_surveys($start_on, $end_on, $scope)
     where survey_type in ('sales', 'service')
 ),
 -- Backlog: received by the period's end and not closed by then.
 complaints_to_date as (
     select *
-    from scoped_complaints(date '1900-01-01', $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_complaints(date '1900-01-01', $end_on, $scope)
 ),
 backlog as (
     select count(*) as complaint_backlog
@@ -77,7 +76,7 @@ sla as (
 ),
 campaign_roi as (
     select roi(sum(attributed_margin), sum(cost_in_scope)) as campaign_roi, count(*) as count_campaigns
-    from campaign_results_in_scope($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from campaign_results_in_scope($start_on, $end_on, $scope)
 ),
 -- The one-row parts are put together in two materialized halves: as one nine-way cross product, DuckDB's join
 -- order optimizer spent about 30 ms of every run planning it (measured on an empty mart; bench/README.md).

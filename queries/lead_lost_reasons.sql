@@ -11,7 +11,7 @@ lost as (
             when contacted_at is not null then 'contacted'
             else 'created'
         end as last_step
-    from scoped_leads($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_leads($start_on, $end_on, $scope)
     where outcome = 'lost'
 ),
 final as (

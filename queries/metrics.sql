@@ -103,11 +103,11 @@ create or replace temp macro wilson_high(successes, n) as
 -- who together make the first 80% of the window's revenue, largest first, B the next 15%, C the rest; a customer
 -- is in A while the revenue of those before them is under 80%). Cumulative revenue stays DECIMAL, so the tier
 -- boundaries are exact.
-create or replace temp macro customer_rfm(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro customer_rfm(p_start_on, p_end_on, s) as table
 with
 in_scope as (
     select customer_id, customer_type
-    from scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    from scoped_customers(s)
 ),
 -- Each fact table filtered on its own date, so DuckDB prunes before the union.
 window_transactions as (
@@ -147,7 +147,7 @@ from scored;
 -- One row per customer in scope with a sale or service visit on or before p_end_on: their first and last
 -- transaction, sales and service visits, revenue up to then and activity status at p_end_on. Every customer is
 -- aggregated before the scope narrows them: DuckDB runs that faster than a semi join below the aggregate.
-create or replace temp macro customer_history(p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro customer_history(p_end_on, s) as table
 with
 history as (
     select customer_id, sold_on as transacted_on, revenue::double as revenue, 1 as is_sale from sales where sold_on <= p_end_on
@@ -167,4 +167,4 @@ per_customer as (
 )
 select p.*, c.customer_type, activity_status(p.last_transacted_on, p_end_on) as status
 from per_customer p
-join scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) c using (customer_id);
+join scoped_customers(s) c using (customer_id);

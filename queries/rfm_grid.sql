@@ -4,7 +4,7 @@
 with
 rfm as (
     select *
-    from customer_rfm($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_rfm($start_on, $end_on, $scope)
 ),
 cells as (
     select r.range::integer as r_score, f.range::integer as f_score

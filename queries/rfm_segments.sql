@@ -3,7 +3,7 @@
 with
 rfm as (
     select *
-    from customer_rfm($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_rfm($start_on, $end_on, $scope)
 ),
 segments as (
     select distinct rfm_segment(r.range, f.range) as segment

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from queries.access import SYSTEM, WHOLE_MART_DATASETS, Access, AccessDenied, bound_params
 from queries.filters import FILTER_PARAMS, Filters
 
 SQL_DIR = Path(__file__).resolve().parent
@@ -100,15 +101,22 @@ def run(
     name: str,
     filters: Filters | None = None,
     time_limit_s: float = TIME_LIMIT_S,
+    *,
+    access: Access = SYSTEM,
     **extra,
 ) -> pl.DataFrame:
-    """Run queries/<name>.sql and return its rows as a Polars frame.
+    """Run queries/<name>.sql for `access` (the person asking) and return its rows as a Polars frame.
 
-    The SQL may use any of the filter parameters; every other parameter it binds must be passed in `extra`,
-    and nothing else may be: a mismatch between a SQL file and its caller fails loudly here.
+    The filters are intersected with the person's scope before binding (queries/access.py), so no caller can ask
+    for rows outside it. The SQL may use any of the filter parameters; every other parameter it binds must be
+    passed in `extra`, and nothing else may be: a mismatch between a SQL file and its caller fails loudly here.
     """
+    if name in WHOLE_MART_DATASETS and not access.rules.whole_mart:
+        raise AccessDenied(f"{name} describes the whole mart: not for the {access.role} role")
+    if extra.get("reveal") and not access.rules.may_reveal:
+        raise AccessDenied(f"the {access.role} role may not reveal personal data")
     wanted = sql_params(name)
-    params = {k: v for k, v in (filters.params() if filters else {}).items() if k in wanted}
+    params = {k: v for k, v in bound_params(filters, access).items() if k in wanted}
     missing_filters = (wanted & FILTER_PARAMS) - params.keys()
     if missing_filters:
         raise QueryError(f"{name}.sql needs the filters ({', '.join(sorted(missing_filters))}) but none were given")

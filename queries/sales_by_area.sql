@@ -3,22 +3,22 @@
 with
 period_sales as (
     select *
-    from scoped_sales($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from scoped_sales($start_on, $end_on, $scope)
 )
 select
     case
         when dealer_id is null then 'HQ direct'
-        when $dealer_id is not null or $province is not null then dealer_name
-        when $region is not null then province
+        when $scope['dealer_id'] is not null or $scope['province'] is not null then dealer_name
+        when $scope['region'] is not null then province
         else region
     end as area,
     case
         when dealer_id is null then 'hq'
-        when $dealer_id is not null or $province is not null then 'dealer'
-        when $region is not null then 'province'
+        when $scope['dealer_id'] is not null or $scope['province'] is not null then 'dealer'
+        when $scope['region'] is not null then 'province'
         else 'region'
     end as level,
-    any_value(dealer_id) filter (where $dealer_id is not null or $province is not null) as dealer_id,
+    any_value(dealer_id) filter (where $scope['dealer_id'] is not null or $scope['province'] is not null) as dealer_id,
     sum(quantity)::bigint as units,
     sum(revenue)::double as sales_revenue,
     gross_margin(revenue, cost) as gross_margin,

@@ -1,122 +1,131 @@
--- The global filters, applied in one place. Every dataset reads facts through these table macros,
--- passing the filter parameters in this order:
---   ($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
--- A NULL parameter means "all". Geography narrows a fact by the dealer that served it (a fact with no
--- dealer, such as an HQ direct sale, only shows when no geography is chosen) and a customer by their
--- home dealer. Product narrows sales and complaints by their product, and other customer facts to the
--- product's owners. Segment is the customer type; channel the customer's acquisition channel.
-
-create or replace temp macro in_geo(d_region, d_province, d_dealer_id, p_region, p_province, p_dealer_id) as
-    (p_region is null or d_region = p_region)
-    and (p_province is null or d_province = p_province)
-    and (p_dealer_id is null or d_dealer_id = p_dealer_id);
+-- The global filters and the signed-in person's scope, applied in one place. Every dataset reads facts through
+-- these table macros, passing the dates and one scope value, a STRUCT the runner builds (queries/access.py):
+--   $scope: what the filters select, within what the person may see;
+--   $reach: everything the person may see, with the same product, segment and channel filters (the yardsticks a
+--           page compares the selection with: a region's or the nation's, as far as the person may see).
+-- Fields: regions, provinces, dealer_ids (lists: the geography, the filter's choice intersected with the
+-- person's scope; NULL = all, an empty list = none), product_ids, customer_types, channels (lists, NULL = all),
+-- region, province, dealer_id (the filter's choice, for labels only) and is_everything (no filter and no limit).
+-- Geography narrows a fact by the dealer that served it (a fact with no dealer, such as an HQ direct sale, only
+-- shows when the geography is unlimited) and a customer by their home dealer. Product narrows sales and
+-- complaints by their product, and other customer facts to the product's owners. Segment is the customer type;
+-- channel the customer's acquisition channel.
 
 create or replace temp macro in_list(p_values, value) as
     p_values is null or list_contains(p_values, value::varchar);
 
--- One row per customer matching segment, channel and (optionally) product ownership; no geography.
--- Reads the customer_profiles rollup (mart/rollups.sql), which carries each customer's owned products.
-create or replace temp macro customer_scope(p_product_ids, p_customer_types, p_channels) as table
-select c.customer_id, c.customer_type, c.acquisition_channel, c.home_dealer_id, c.created_on
-from customer_profiles c
-where in_list(p_customer_types, c.customer_type)
-  and in_list(p_channels, c.acquisition_channel)
-  and (p_product_ids is null or list_has_any(p_product_ids, c.product_ids));
+create or replace temp macro in_geo(d_region, d_province, d_dealer_id, s) as
+    in_list(s['regions'], d_region) and in_list(s['provinces'], d_province) and in_list(s['dealer_ids'], d_dealer_id);
 
--- One row per dealer in the chosen geography.
-create or replace temp macro scoped_dealers(p_region, p_province, p_dealer_id) as table
+-- One row per customer matching segment, channel, (optionally) product ownership and the geography of their home
+-- dealer. Reads the customer_profiles rollup (mart/rollups.sql), which carries each customer's owned products and
+-- their home dealer's place.
+create or replace temp macro customer_scope(s) as table
+select c.customer_id, c.customer_type, c.acquisition_channel, c.home_dealer_id, c.created_on,
+       c.first_transacted_on, c.last_transacted_on
+from customer_profiles c
+where in_list(s['customer_types'], c.customer_type)
+  and in_list(s['channels'], c.acquisition_channel)
+  and (s['product_ids'] is null or list_has_any(s['product_ids'], c.product_ids))
+  and in_geo(c.home_region, c.home_province, c.home_dealer_id, s);
+
+-- One row per dealer in the scope's geography.
+create or replace temp macro scoped_dealers(s) as table
 select * from dealers d
-where in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+where in_geo(d.region, d.province, d.dealer_id, s);
 
 -- One row per customer in scope, placed by their home dealer.
-create or replace temp macro scoped_customers(p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
-select c.*, d.region, d.province, d.dealer_name
-from customer_scope(p_product_ids, p_customer_types, p_channels) c
-left join dealers d on d.dealer_id = c.home_dealer_id
-where in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+create or replace temp macro scoped_customers(s) as table
+select c.customer_id, c.customer_type, c.acquisition_channel, c.home_dealer_id, c.created_on,
+       c.home_region as region, c.home_province as province, c.home_dealer_name as dealer_name
+from customer_profiles c
+where in_list(s['customer_types'], c.customer_type)
+  and in_list(s['channels'], c.acquisition_channel)
+  and (s['product_ids'] is null or list_has_any(s['product_ids'], c.product_ids))
+  and in_geo(c.home_region, c.home_province, c.home_dealer_id, s);
 
 -- One row per sale in the period and scope. The *_in_context rollups (mart/rollups.sql) carry the dealer's place
 -- and the customer's segment and channel, so scoping a fact is a filter on one table, not two joins.
-create or replace temp macro scoped_sales(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro scoped_sales(p_start_on, p_end_on, s) as table
 select *
 from sales_in_context s
 where s.sold_on between p_start_on and p_end_on
-  and in_list(p_product_ids, s.product_id)
-  and in_list(p_customer_types, s.customer_type)
-  and in_list(p_channels, s.acquisition_channel)
-  and in_geo(s.region, s.province, s.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(s['product_ids'], s.product_id)
+  and in_list(s['customer_types'], s.customer_type)
+  and in_list(s['channels'], s.acquisition_channel)
+  and in_geo(s.region, s.province, s.dealer_id, s);
 
 -- One row per service visit in the period and scope.
-create or replace temp macro scoped_service_visits(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro scoped_service_visits(p_start_on, p_end_on, s) as table
 select * exclude (owned_product_ids)
 from service_visits_in_context v
 where v.visited_on between p_start_on and p_end_on
-  and in_list(p_customer_types, v.customer_type)
-  and in_list(p_channels, v.acquisition_channel)
-  and (p_product_ids is null or list_has_any(p_product_ids, v.owned_product_ids))
-  and in_geo(v.region, v.province, v.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(s['customer_types'], v.customer_type)
+  and in_list(s['channels'], v.acquisition_channel)
+  and (s['product_ids'] is null or list_has_any(s['product_ids'], v.owned_product_ids))
+  and in_geo(v.region, v.province, v.dealer_id, s);
 
 -- One row per sale or service visit in the period and scope (the customer_transactions view, scoped).
-create or replace temp macro scoped_transactions(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro scoped_transactions(p_start_on, p_end_on, s) as table
 select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind, revenue, cost, region, province, dealer_name, customer_type
-from scoped_sales(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+from scoped_sales(p_start_on, p_end_on, s)
 union all
 select customer_id, dealer_id, visited_on, 'service', revenue, null, region, province, dealer_name, customer_type
-from scoped_service_visits(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels);
+from scoped_service_visits(p_start_on, p_end_on, s);
 
 -- One row per sale or service visit between two dates, unscoped (each branch filtered on its own date so
 -- DuckDB prunes by date before the union; the customer_transactions view cannot).
 create or replace temp macro transactions_between(p_start_on, p_end_on) as table
-select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind from sales_in_context
+select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind, revenue from sales_in_context
 where sold_on between p_start_on and p_end_on
 union all
-select customer_id, dealer_id, visited_on, 'service' from service_visits_in_context
+select customer_id, dealer_id, visited_on, 'service', revenue from service_visits_in_context
 where visited_on between p_start_on and p_end_on;
 
 -- One row per complaint received in the period and scope, with its derived status (as of now).
-create or replace temp macro scoped_complaints(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro scoped_complaints(p_start_on, p_end_on, s) as table
 select *
 from complaints_in_context k
 where k.received_at::date between p_start_on and p_end_on
-  and in_list(p_product_ids, k.product_id)
-  and in_list(p_customer_types, k.customer_type)
-  and in_list(p_channels, k.acquisition_channel)
-  and in_geo(k.region, k.province, k.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(s['product_ids'], k.product_id)
+  and in_list(s['customer_types'], k.customer_type)
+  and in_list(s['channels'], k.acquisition_channel)
+  and in_geo(k.region, k.province, k.dealer_id, s);
 
 -- One row per survey response in the period and scope.
-create or replace temp macro scoped_surveys(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro scoped_surveys(p_start_on, p_end_on, s) as table
 select * exclude (acquisition_channel, owned_product_ids)
 from surveys_in_context r
 where r.surveyed_on between p_start_on and p_end_on
-  and in_list(p_customer_types, r.customer_type)
-  and in_list(p_channels, r.acquisition_channel)
-  and (p_product_ids is null or list_has_any(p_product_ids, r.owned_product_ids))
-  and in_geo(r.region, r.province, r.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(s['customer_types'], r.customer_type)
+  and in_list(s['channels'], r.acquisition_channel)
+  and (s['product_ids'] is null or list_has_any(s['product_ids'], r.owned_product_ids))
+  and in_geo(r.region, r.province, r.dealer_id, s);
 
 -- One row per lead created in the period and scope. A prospect has no product or customer type yet,
 -- so those filters do not apply; channel is the lead's source channel.
-create or replace temp macro scoped_leads(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro scoped_leads(p_start_on, p_end_on, s) as table
 select l.*, d.region, d.province, d.dealer_name
 from leads l
 join dealers d on d.dealer_id = l.dealer_id
 where l.created_at::date between p_start_on and p_end_on
-  and in_list(p_channels, l.source_channel)
-  and in_geo(d.region, d.province, d.dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(s['channels'], l.source_channel)
+  and in_geo(d.region, d.province, d.dealer_id, s);
 
 -- One row per campaign contact in the period and scope, the customer placed by their home dealer.
-create or replace temp macro scoped_contacts(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro scoped_contacts(p_start_on, p_end_on, s) as table
 select * exclude (acquisition_channel, home_dealer_id, owned_product_ids)
 from campaign_contacts_in_context cc
 where cc.contacted_on between p_start_on and p_end_on
-  and in_list(p_customer_types, cc.customer_type)
-  and in_list(p_channels, cc.acquisition_channel)
-  and (p_product_ids is null or list_has_any(p_product_ids, cc.owned_product_ids))
-  and in_geo(cc.region, cc.province, cc.home_dealer_id, p_region, p_province, p_dealer_id);
+  and in_list(s['customer_types'], cc.customer_type)
+  and in_list(s['channels'], cc.acquisition_channel)
+  and (s['product_ids'] is null or list_has_any(s['product_ids'], cc.owned_product_ids))
+  and in_geo(cc.region, cc.province, cc.home_dealer_id, s);
 
 -- One row per campaign that ended in the period: its cost and what it brought, within the scope.
 -- A national campaign's cost is apportioned to the scope by the share of its contacts (or, for a campaign
 -- without contact lists, its leads) that fall in the scope; with no filter the share is 1.
-create or replace temp macro campaign_results_in_scope(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro campaign_results_in_scope(p_start_on, p_end_on, s) as table
 with
 ended as (select campaign_id from campaigns where end_on between p_start_on and p_end_on),
 contacts_all as (
@@ -126,7 +135,7 @@ contacts_all as (
 ),
 contacts_in_scope as (
     select campaign_id, count(*) as n
-    from scoped_contacts(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    from scoped_contacts(date '1900-01-01', date '2999-12-31', s)
     where campaign_id in (select campaign_id from ended)
     group by campaign_id
 ),
@@ -137,14 +146,14 @@ leads_all as (
 ),
 leads_in_scope as (
     select campaign_id, count(*) as n
-    from scoped_leads(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    from scoped_leads(date '1900-01-01', date '2999-12-31', s)
     where campaign_id in (select campaign_id from ended)
     group by campaign_id
 ),
 attributed as (
     select campaign_id, count(*) as count_sales, sum(quantity)::bigint as units,
            sum(revenue)::double as attributed_revenue, gross_margin(revenue, cost) as attributed_margin
-    from scoped_sales(date '1900-01-01', date '2999-12-31', p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    from scoped_sales(date '1900-01-01', date '2999-12-31', s)
     where campaign_id in (select campaign_id from ended)
     group by campaign_id
 ),
@@ -152,8 +161,7 @@ shares as (
     select
         c.*,
         case
-            when p_region is null and p_province is null and p_dealer_id is null
-                 and p_product_ids is null and p_customer_types is null and p_channels is null then 1.0
+            when s['is_everything'] then 1.0
             when coalesce(ca.n, 0) > 0 then coalesce(cs.n, 0) / ca.n
             when coalesce(la.n, 0) > 0 then coalesce(ls.n, 0) / la.n
             else 0.0
@@ -186,11 +194,11 @@ select customer_id, campaign_id, created_at::date from leads where campaign_id i
 -- under each rule: recorded (the mart's sales.campaign_id), last touch and first touch (the latest / earliest
 -- campaign touch of the customer in the p_window_days days up to and including the sale day; a same-day tie
 -- goes to the higher / lower campaign id so that the answer never depends on row order).
-create or replace temp macro attributed_sales_in_scope(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels, p_window_days) as table
+create or replace temp macro attributed_sales_in_scope(p_start_on, p_end_on, s, p_window_days) as table
 with
 sales_in_scope as (
     select sale_id, customer_id, dealer_id, product_id, sold_on, quantity, revenue, cost, campaign_id as recorded_campaign_id
-    from scoped_sales(p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    from scoped_sales(p_start_on, p_end_on, s)
 ),
 touched as (
     select s.sale_id,
@@ -232,11 +240,11 @@ select * from (values
 -- least(p_end_on, p_as_of) (as_of_at, exclusive): a timestamp at or after that moment has not happened yet and
 -- is NULL, as is the callback score (given at closing); status and deadline flags follow from what had happened.
 -- A backlog over all history passes date '1900-01-01' as p_start_on.
-create or replace temp macro complaint_status_at(p_as_of, p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro complaint_status_at(p_as_of, p_start_on, p_end_on, s) as table
 with
 received as (
     select *, least(p_end_on, p_as_of)::date + interval 1 day as as_of_at
-    from scoped_complaints(p_start_on, least(p_end_on, p_as_of), p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels)
+    from scoped_complaints(p_start_on, least(p_end_on, p_as_of), s)
 ),
 known as (
     select
@@ -263,7 +271,7 @@ from known;
 -- One row per complaint x lifecycle step the complaint had finished by the end of the day least(p_end_on, p_as_of),
 -- with the hours the step took and who owns it: HQ dispatches and closes after its callback; the dealer
 -- acknowledges and resolves. Same parameters and complaints as complaint_status_at.
-create or replace temp macro complaint_steps_at(p_as_of, p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) as table
+create or replace temp macro complaint_steps_at(p_as_of, p_start_on, p_end_on, s) as table
 with
 steps as (
     select
@@ -274,8 +282,27 @@ steps as (
             {step_order: 3, step: 'acknowledgement → resolution', owner: 'dealer', started_at: k.acknowledged_at, finished_at: k.resolved_at},
             {step_order: 4, step: 'resolution → close (callback)', owner: 'HQ', started_at: k.resolved_at, finished_at: k.closed_at}
         ], recursive := true)
-    from complaint_status_at(p_as_of, p_start_on, p_end_on, p_region, p_province, p_dealer_id, p_product_ids, p_customer_types, p_channels) k
+    from complaint_status_at(p_as_of, p_start_on, p_end_on, s) k
 )
 select *, hours_between(started_at, finished_at) as hours
 from steps
 where started_at is not null and finished_at is not null;
+
+-- The customer p_customer_id if the person may open them (their home dealer is within s): one row or none.
+-- Customer 360 reads one customer's whole history only after opening them through this.
+create or replace temp macro customer_in_reach(s, p_customer_id) as table
+select c.*
+from customers c
+where c.customer_id = p_customer_id
+  and exists (select 1 from customer_scope(s) x where x.customer_id = p_customer_id);
+
+-- Customer-level figures follow the customer: the complaints, surveys and transactions of the customers in scope,
+-- wherever they were made.
+create or replace temp macro complaints_of_customers(s) as table
+select k.* from complaints k semi join customer_scope(s) c using (customer_id);
+
+create or replace temp macro surveys_of_customers(s) as table
+select r.* from surveys r semi join customer_scope(s) c using (customer_id);
+
+create or replace temp macro transactions_of_customers(p_start_on, p_end_on, s) as table
+select t.* from transactions_between(p_start_on, p_end_on) t semi join customer_scope(s) c using (customer_id);

@@ -13,7 +13,7 @@ select
     frequency,
     monetary,
     last_transacted_on
-from customer_rfm($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+from customer_rfm($start_on, $end_on, $scope)
 where ($segment is null or segment = $segment)
   and ($tier is null or tier = $tier)
 order by monetary desc, customer_id

@@ -5,11 +5,11 @@
 with
 before as (
     select customer_id, segment
-    from customer_rfm($compare_start_on, $compare_end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_rfm($compare_start_on, $compare_end_on, $scope)
 ),
 after as (
     select customer_id, segment, monetary
-    from customer_rfm($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_rfm($start_on, $end_on, $scope)
 ),
 final as (
     select

@@ -4,7 +4,7 @@
 with
 rfm as (
     select monetary, customer_id
-    from customer_rfm($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_rfm($start_on, $end_on, $scope)
 ),
 ranked as (
     select

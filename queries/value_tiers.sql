@@ -3,7 +3,7 @@
 with
 rfm as (
     select *
-    from customer_rfm($start_on, $end_on, $region, $province, $dealer_id, $product_ids, $customer_types, $channels)
+    from customer_rfm($start_on, $end_on, $scope)
 ),
 tiers as (
     select * from (values ('A'), ('B'), ('C')) as t(tier)

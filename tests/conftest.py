@@ -59,3 +59,16 @@ def as_of(mart):
     from queries import runner
 
     return runner.run(mart, "mart_info")["as_of_on"][0]
+
+
+@pytest.fixture(autouse=True)
+def full_error_details_in_app_tests():
+    """AppTest runs the app in this process, under .streamlit/config.toml, which hides error details from users;
+    a failing test should show the exception, so in-process runs get the full details (browser tests, against a
+    real server, keep the user's setting)."""
+    from streamlit import config
+
+    before = config.get_option("client.showErrorDetails")
+    config.set_option("client.showErrorDetails", "full")
+    yield
+    config.set_option("client.showErrorDetails", before)

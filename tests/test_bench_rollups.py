@@ -57,7 +57,8 @@ def test_complaints_in_context_carry_the_lifecycle_of_the_view(s_con):
 
 def test_the_macros_still_return_their_own_columns(s_con):
     """Reading the rollups must not leak their extra columns into the scoped facts the datasets select * from."""
-    args = "date '2020-01-01', date '2030-01-01', null, null, null, null, null, null"
+    args = ("date '2020-01-01', date '2030-01-01', {'regions': null, 'provinces': null, 'dealer_ids': null, "
+            "'product_ids': null, 'customer_types': null, 'channels': null, 'is_everything': true}")
     expected = {
         "scoped_sales": [*_columns(s_con, "sales"), "region", "province", "dealer_name", "customer_type", "acquisition_channel"],
         "scoped_service_visits": [*_columns(s_con, "service_visits"), "region", "province", "dealer_name", "customer_type",

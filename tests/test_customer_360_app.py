@@ -40,8 +40,8 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def profile_field(at: AppTest, field: str) -> str:
-    for df in at.dataframe:
-        table = df.value
+    for element in at.table:
+        table = element.value
         if "field" in table.columns:
             return table.loc[table["field"] == field, "value"].iloc[0]
     raise AssertionError("no profile table")
@@ -82,16 +82,26 @@ def test_a_link_with_a_customer_id_opens_their_history_with_their_scores(app_env
     assert timeline["category"].value_counts().to_dict() == {k: v for k, v in want.items() if v}
 
 
-def test_personal_fields_are_masked_until_revealed(app_env, tables, person):
+def test_personal_fields_are_masked_until_revealed_with_a_reason_and_the_reveal_is_audited(
+        app_env, tables, person, tmp_path, monkeypatch):
+    from dashboard import audit
+
+    monkeypatch.setenv("CRM_AUDIT", str(tmp_path / "audit.duckdb"))
     cid = person["customer_id"]
     at = customer_page({"customer_id": str(cid)})
     assert profile_field(at, "city") == "hidden" and profile_field(at, "gender") == "hidden"
     assert profile_field(at, "birth_year") == f"{person['birth_year'] // 10 * 10}s"
+    assert at.toggle(key="reveal_personal").disabled   # no reason, no reveal
+    at.text_input(key="reveal_reason").input("complaint callback").run()
     at.toggle(key="reveal_personal").set_value(True).run()
     assert not at.exception
     assert profile_field(at, "city") == person["city"]
     assert profile_field(at, "birth_year") == str(person["birth_year"])
     assert any("data protection" in c.value for c in at.caption)
+    at.run()   # a rerun of the same view is not a second reveal
+    log = audit.recent()
+    assert log.select("user_id", "role", "action", "customer_id", "reason").rows() == [
+        ("demo", "executive", "reveal", cid, "complaint callback")]
 
 
 def test_a_customer_picked_from_a_segments_list_becomes_the_one_shown(app_env, tables, year):

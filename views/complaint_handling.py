@@ -159,7 +159,8 @@ else:
         steps.filter(pl.col("level") == ("region" if has_geo else "national")),
     ]).with_columns(
         area=pl.when(pl.col("level") == "dealer").then(pl.col("dealer_name"))
-        .when(pl.col("level") == "region").then(pl.col("region")).otherwise(pl.lit("national")),
+        .when(pl.col("level") == "region").then(pl.col("region"))
+        .otherwise(pl.lit("all your dealers" if data.current_access().is_limited else "national")),
         key=pl.when(pl.col("level") == "dealer").then(pl.col("dealer_id").cast(pl.String)).otherwise(pl.col("region")),
     )
     st.caption(f"Hours in each step by {level} ({'against its region' if has_geo else 'against the nation'}): bars are the "

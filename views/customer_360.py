@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import components, customer_value, data, page
+from dashboard import components, customer_value, data, export, page, privacy
 from dashboard.keys import customer_number, shorten
 from dashboard.metrics import ACTIVITY_STATUSES, METRICS, RFM_SEGMENTS, fmt, format_metric
 
@@ -33,8 +33,9 @@ with right.expander("Or pick a customer from a segment's list", expanded=not typ
         choices = data.load("segment_customers", filters, segment=segment, tier=None).head(PICK_ROWS)["customer_id"].to_list()
     b.selectbox(f"Customer (the {PICK_ROWS} with the most revenue)", choices, index=None, key="c360_pick",
                 placeholder="Choose a customer", on_change=pick_customer, disabled=not segment)
-reveal = st.toggle("Reveal personal fields", key="reveal_personal",
-                   help="Gender, birth year, city and income band identify a person: shown only when needed.")
+access = data.current_access()
+with st.expander("Personal fields"):
+    reveal, reason = privacy.reveal_controls(access)
 
 customer_id = customer_number(typed)
 if customer_id is None:
@@ -53,7 +54,8 @@ p = profile.row(0, named=True)
 st.subheader(f"Customer {customer_id} · {p['customer_type']} · home dealer {p['home_dealer_name'] or '—'}"
              + (f" ({p['home_region']})" if p["home_region"] else ""))
 if reveal:
-    st.caption("Personal fields are shown: handle them under the data protection policy.")
+    privacy.log_reveal(access, customer_id, reason)
+    st.caption("Personal fields are shown: handle them under the data protection policy. This reveal is in the audit log.")
 
 cols = st.columns(5)
 cols[0].metric("Revenue to date", fmt(p["customer_revenue"], "money"), border=True,
@@ -96,8 +98,15 @@ shown = profile.select(
 ).select(pl.all().cast(pl.String))
 if not reveal:
     shown = shown.with_columns(pl.col("gender", "city", "income_band").fill_null("hidden"))
-st.dataframe(shown.transpose(include_header=True, header_name="field", column_names=["value"]),
-             hide_index=True, width="stretch", key="profile_table")
+# A static table: st.dataframe's toolbar would offer an unaudited download of the personal fields.
+st.table(shown.transpose(include_header=True, header_name="field", column_names=["value"]))
+if reveal:
+    st.download_button(
+        "Download the profile (CSV, audited)",
+        lambda: privacy.audited_export(access, export.to_csv(shown, f"Customer {customer_id}", "none", as_of),
+                                       customer_id=customer_id, reason=reason, detail="customer_360 profile, 1 row"),
+        file_name=f"customer_{customer_id}.csv", mime="text/csv", key="profile_csv", on_click="ignore",
+    )
 
 st.subheader("Timeline")
 timeline = data.load("customer_360_timeline", customer_id=customer_id)

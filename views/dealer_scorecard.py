@@ -25,10 +25,12 @@ marks = scorecard.yardsticks(card, metric)
 sample_column, minimum = scorecard.MEASURES[metric]
 
 national = marks.get("national")
+# A person limited to part of the network compares with what they may see, never with the nation.
+whole = "all your dealers" if data.current_access().is_limited else "national"
 regions_shown = ", ".join(f"{r}: {format_metric(metric, v)}" for r, v in marks.items() if r != "national")
 per_dealer = " per dealer" if metric in scorecard.ADDITIVE else ""
 st.markdown(
-    f"**National {METRICS[metric].label.lower()}{per_dealer}: {format_metric(metric, national)}** · "
+    f"**{whole.capitalize()} {METRICS[metric].label.lower()}{per_dealer}: {format_metric(metric, national)}** · "
     f"regions{per_dealer}: {regions_shown}"
 )
 if sample_column:
@@ -49,7 +51,7 @@ else:
         hovertext=[f"n={v}" for v in (shown[sample_column] if sample_column else shown["units"])], name="dealer",
     )
     if national is not None:
-        fig.add_vline(x=national, line_dash="dash", annotation_text="national" + (" average" if per_dealer else ""))
+        fig.add_vline(x=national, line_dash="dash", annotation_text=whole + (" average" if per_dealer else ""))
     fig.update_layout(height=max(300, 18 * len(shown)), yaxis={"autorange": "reversed"},
                       title=f"{METRICS[metric].label} by dealer (grey: small sample, unranked)")
     st.plotly_chart(fig, key="scorecard_chart")
@@ -71,7 +73,7 @@ st.dataframe(
         "complaints_per_100_customers": st.column_config.NumberColumn(format="%.2f"),
         "sales_revenue": st.column_config.NumberColumn(format="compact"),
         "region_figure": st.column_config.NumberColumn(f"region {metric}{per_dealer}", format="%.3f"),
-        "national_figure": st.column_config.NumberColumn(f"national {metric}{per_dealer}", format="%.3f"),
+        "national_figure": st.column_config.NumberColumn(f"{whole} {metric}{per_dealer}", format="%.3f"),
     },
 )
 components.rows_and_sql(card, "dealer_scorecard", "Dealer scorecard", filters, as_of, key="scorecard")
