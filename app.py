@@ -43,9 +43,10 @@ def main() -> None:
     ])
     as_of = info["as_of_on"][0]
     first_on = info["first_sale_on"][0] or info["as_of_on"][0]
-    st.session_state["filters"] = filter_bar.render(as_of, first_on)
+    st.session_state["filters"] = filter_bar.render(as_of, first_on, info["customer_types"].to_list()[0] or [])
     st.session_state["data_as_of"] = as_of
-    st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {info['source'][0]}")
+    # The source's name only: a load's source is a folder path on the server.
+    st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {Path(info['source'][0]).name}")
     filter_bar.show_url_notice()
     page.run()
 

@@ -12,6 +12,7 @@ statsmodels is imported inside the functions that fit, so importing this module 
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 import warnings
@@ -464,10 +465,38 @@ def _warm_up() -> None:
 def _pool_context():
     import multiprocessing
 
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["analytics.forecast", "statsmodels.tsa.statespace.sarimax",
-                                    "statsmodels.tsa.exponential_smoothing.ets"])
-    return context
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["analytics.forecast", "statsmodels.tsa.statespace.sarimax", "statsmodels.tsa.exponential_smoothing.ets"])
+    return _WorkerContext()
+
+
+def _start_without_main(process_obj):
+    """Start a forkserver worker that does not run the parent's main script. A process started by forkserver
+    re-runs the parent's `__main__` file (as `__mp_main__`); under AppTest or a test runner that is a page or the
+    frame, which needs a browser session: it printed Streamlit's no-runtime warnings by the hundred and, failing,
+    killed the worker. The workers need only analytics.forecast, which the forkserver preloads."""
+    from multiprocessing.context import ForkServerProcess
+
+    main = sys.modules["__main__"]
+    path = main.__dict__.pop("__file__", None)
+    try:
+        return ForkServerProcess._Popen(process_obj)
+    finally:
+        if path is not None:
+            main.__file__ = path
+
+
+def _worker_classes():
+    from multiprocessing.context import ForkServerContext, ForkServerProcess
+
+    process = type("_WorkerProcess", (ForkServerProcess,), {"_Popen": staticmethod(_start_without_main),
+                                                             "__module__": __name__})
+    context = type("_WorkerContext", (ForkServerContext,), {"Process": process, "__module__": __name__})
+    return process, context
+
+
+# Module-level, so that a worker process object can be pickled to the forkserver.
+_WorkerProcess, _WorkerContext = _worker_classes()
 
 
 # --- helpers ------------------------------------------------------------------------------------------

@@ -12,11 +12,14 @@ Deny by default: a signed-in person who is not in the file sees a "no access" pa
 """
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
 
 from mart.paths import ROOT
+
+log = logging.getLogger(__name__)
 from queries.access import ROLES, Access
 
 DEFAULT_ACCESS_FILE = ROOT / "data" / "access.toml"
@@ -34,6 +37,7 @@ def access_file_path() -> Path:
 def read_access_file(path: Path) -> dict[str, Access]:
     """user (lower case) -> Access; a missing file is no one; a bad file raises AccessFileError naming the entry."""
     if not path.exists():
+        log.warning("no access file at %s: no one who signs in is let in", path)
         return {}
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -28,6 +28,7 @@ def sign_in_configured() -> bool:
 
 def gate(source: str) -> Access | None:
     """The person's access, or None after showing why they get nothing (sign in, no access, not configured)."""
+    st.session_state.pop("access", None)   # a fragment's rerun must not keep an access the gate no longer gives
     if not sign_in_configured():
         if source == "demo":
             st.sidebar.info("Demo: no sign-in, all data.", icon=":material/info:")
@@ -49,7 +50,10 @@ def gate(source: str) -> Access | None:
         st.write("Sign in with your company account to see the dashboard.")
         st.button("Sign in", type="primary", on_click=st.login)
         return None
-    email, subject = st.user.get("email"), st.user.get("sub")
+    # An email the provider says is unverified identifies no one (a person could set someone else's address);
+    # providers that do not say are trusted, as their email is the directory's own (docs/access.md).
+    email = st.user.get("email") if st.user.get("email_verified", True) is not False else None
+    subject = st.user.get("sub")
     try:
         people = read_access_file(access_file_path())
     except AccessFileError as error:

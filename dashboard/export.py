@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import polars as pl
@@ -24,7 +25,10 @@ def neutralised(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def header_lines(title: str, filters_text: str, as_of: date) -> list[str]:
-    return [f"{title}", f"filters: {filters_text}", f"data as of: {as_of:%Y-%m-%d}"]
+    # One cell each: a comma, quote or line break in a title or filter value (a customer number, a region) would
+    # start a new CSV cell, which a spreadsheet could run as a formula.
+    lines = [f"{title}", f"filters: {filters_text}", f"data as of: {as_of:%Y-%m-%d}"]
+    return [re.sub(r"[,\"\r\n\t]", " ", line) for line in lines]
 
 
 def to_csv(df: pl.DataFrame, title: str, filters_text: str, as_of: date) -> bytes:

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data
-from dashboard.keys import shorten
+from dashboard.keys import quoted
 from queries.filters import COMPARE_LAST_YEAR, COMPARE_PREVIOUS, Filters
 
 CHANNELS = ["website", "call_center", "vertical_media", "wechat", "auto_show", "walk_in", "phone"]
@@ -23,10 +23,9 @@ def default_period(as_of: date, first_on: date | None = None) -> tuple[date, dat
     return (max(start, first_on) if first_on else start, as_of)
 
 
-def render(as_of: date, first_on: date) -> Filters:
+def render(as_of: date, first_on: date, segments_present: list[str]) -> Filters:
     dealers = data.load("filter_dealers")
     products = data.load("filter_products")
-    segments_present = data.load("filter_segments")["customer_type"].to_list()
     _notice_invalid_url_values(dealers, products, segments_present)
 
     bar = st.sidebar
@@ -109,12 +108,12 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
     region = params.get("region")
     regions = set(dealers["region"].to_list())
     if region is not None and region not in regions:
-        problems.append(f"region '{shorten(region)}' is not one of the regions you can see")
+        problems.append(f"region {quoted(region)} is not one of the regions you can see")
         region = None
     province = params.get("province")
     provinces = set((dealers.filter(pl.col("region") == region) if region else dealers)["province"].to_list())
     if province is not None and province not in provinces:
-        problems.append(f"province '{shorten(province)}' is not a province you can see" + (f" in {region}" if region else ""))
+        problems.append(f"province {quoted(province)} is not a province you can see" + (f" in {region}" if region else ""))
         province = None
     dealer = params.get("dealer")
     scope = dealers
@@ -124,7 +123,7 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
         scope = scope.filter(pl.col("province") == province)
     labels = {dealer_label(d, n) for d, n in zip(scope["dealer_id"].to_list(), scope["dealer_name"].to_list())}
     if dealer is not None and dealer not in labels:
-        problems.append(f"dealer '{shorten(dealer)}' is not a dealer you can see in the chosen area")
+        problems.append(f"dealer {quoted(dealer)} is not a dealer you can see in the chosen area")
     allowed = {
         "product": set(products["product_name"].to_list()),
         "segment": set(segments),
@@ -134,7 +133,7 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
         for value in params.get_all(key):
             for part in value.split(","):
                 if part and part not in options:
-                    problems.append(f"{key} '{shorten(part)}' is not one of the choices")
+                    problems.append(f"{key} {quoted(part)} is not one of the choices")
     compare = params.get("compare")
     if compare is not None and compare not in (COMPARE_PREVIOUS, COMPARE_LAST_YEAR):
         problems.append(f"compare '{compare}' is not one of the choices")

@@ -13,6 +13,12 @@ def customer_number(text: str | None) -> str | None:
     return value
 
 
+def quoted(text: str | None, limit: int = 40) -> str:
+    """`text` shortened and set as code, for echoing a link's value in a message: never read as Markdown (a value
+    such as [Sign in](https://...) would otherwise become a link inside the dashboard)."""
+    return "`" + shorten(text, limit).replace("`", "'") + "`"
+
+
 def shorten(text: str | None, limit: int = 40) -> str:
     """`text` cut to `limit` characters with an ellipsis, for echoing what a person or a link gave."""
     value = str(text or "")

@@ -29,9 +29,9 @@ def reveal_controls(access: Access) -> tuple[bool, str]:
 def log_reveal(access: Access, customer_id: str, reason: str) -> None:
     """One audit row per customer and reason in a session (a rerun of the same view adds none)."""
     seen = st.session_state.setdefault("_revealed", set())
-    if (customer_id, reason) not in seen:
+    if (access.user, customer_id, reason) not in seen:
         audit.record(access, "reveal", customer_id=customer_id, reason=reason)
-        seen.add((customer_id, reason))
+        seen.add((access.user, customer_id, reason))
 
 
 def audited_export(access: Access, data: bytes, *, customer_id: str | None, reason: str, detail: str) -> bytes:

@@ -88,8 +88,10 @@ def finish(con: duckdb.DuckDBPyConnection, *, source: str, scale: str | None = N
     con.execute(ROLLUPS_SQL.read_text())
     as_of = _as_of(con)
     con.execute("delete from mart_info")
+    # Facts every page's frame needs, computed once here rather than on every page view.
     con.execute(
-        "insert into mart_info values ($built_at, $source, $scale, $seed, $as_of)",
+        "insert into mart_info select $built_at, $source, $scale, $seed, $as_of, (select min(sold_on) from sales), "
+        "(select list(t::varchar order by t) from (select distinct customer_type as t from customers))",
         {"built_at": datetime.now(), "source": source, "scale": scale, "seed": seed, "as_of": as_of},
     )
     con.execute("checkpoint")

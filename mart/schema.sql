@@ -158,7 +158,9 @@ create table mart_info (
     source      varchar not null,   -- 'demo' or the folder a load read
     scale       varchar,
     seed        integer,
-    as_of_on    date not null       -- the latest business date in the data
+    as_of_on    date not null,      -- the latest business date in the data
+    first_sale_on  date,            -- the earliest sale: where the period picker starts
+    customer_types varchar[]        -- the customer types present: the segment filter's choices
 );
 
 -- One row per load (`python -m mart load`), carried over from the previous mart on every rebuild.

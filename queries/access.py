@@ -33,7 +33,7 @@ ROLES = {
         Role("dealer", BUSINESS_PAGES, may_reveal=True, whole_mart=False, limited=True),
         Role("marketing", BUSINESS_PAGES, may_reveal=False, whole_mart=False, limited=False),
         Role("customer_service", frozenset({"complaints", "customer"}), may_reveal=True, whole_mart=False, limited=False),
-        Role("admin", frozenset({"data-quality", "audit"}), may_reveal=True, whole_mart=True, limited=False),
+        Role("admin", frozenset({"data-quality", "audit"}), may_reveal=False, whole_mart=True, limited=False),
     )
 }
 

@@ -7,27 +7,27 @@ results as (
     from campaign_results_in_scope($start_on, $end_on, $scope)
 ),
 contacts as (
-    select campaign_id, customer_id, arm, contacted_on, responded_on
+    select campaign_id, customer_key, arm, contacted_on, responded_on
     from scoped_contacts(date '1900-01-01', date '2999-12-31', $scope)
     where campaign_id in (select campaign_id from results)
 ),
 -- Both arms are measured from the contact day (the control arm's assignment day), never from a response,
 -- which only the treatment arm could be prompted to make.
 window_sales as (
-    select c.campaign_id, c.customer_id, gross_margin(s.revenue, s.cost) as margin
+    select c.campaign_id, c.customer_key, gross_margin(s.revenue, s.cost) as margin
     from contacts c
     join scoped_sales(date '1900-01-01', date '2999-12-31', $scope) s
-      on s.customer_id = c.customer_id
+      on s.customer_key = c.customer_key
      and s.sold_on between c.contacted_on and c.contacted_on + $window_days::integer
-    group by c.campaign_id, c.customer_id
+    group by c.campaign_id, c.customer_key
 ),
 per_contact as (
     select c.campaign_id, c.arm, c.contacted_on,
            c.responded_on is not null as is_responder,
-           w.customer_id is not null as is_buyer,
+           w.customer_key is not null as is_buyer,
            coalesce(w.margin, 0) as margin
     from contacts c
-    left join window_sales w using (campaign_id, customer_id)
+    left join window_sales w using (campaign_id, customer_key)
 ),
 by_arm as (
     select

@@ -51,5 +51,14 @@ final as (
     left join contacts c using (campaign_id)
     left join campaign_leads l using (campaign_id)
 )
-select * from final
+-- A person limited to part of the network sees the campaigns that reached it, with their cost in scope: not the
+-- whole campaign's budget and cost, nor its share (from which the national totals would follow).
+select * exclude (is_limited) replace (
+    case when not is_limited then budget end as budget,
+    case when not is_limited then actual_cost end as actual_cost,
+    case when not is_limited then cost_share end as cost_share
+)
+from final, (select $reach['regions'] is not null or $reach['provinces'] is not null or $reach['dealer_ids'] is not null
+             as is_limited) l
+where not l.is_limited or final.cost_share > 0
 order by end_on desc, campaign_id

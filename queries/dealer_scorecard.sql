@@ -9,11 +9,11 @@ all_sales as (
     group by dealer_id
 ),
 retention_cohort as (
-    select customer_id, arg_min(dealer_id, sold_on) as dealer_id, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
+    select customer_key, arg_min(dealer_id, sold_on) as dealer_id, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
     from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
                       $reach)
     where dealer_id is not null
-    group by customer_id
+    group by customer_key
 ),
 retention as (
     select c.dealer_id, count(*) as count_retention_cohort,

@@ -12,8 +12,8 @@ period_service as (
     from scoped_service_visits($start_on, $end_on, $scope)
 ),
 in_scope as (
-    select customer_id
-    from scoped_customers($scope)
+    select customer_key
+    from customer_scope($scope)
 ),
 -- New: the customer's first transaction anywhere falls in the period.
 new_customers as (
@@ -27,17 +27,17 @@ new_customers as (
 active_customers as (
     select count(*) as active_customers
     from in_scope
-    where customer_id in (
-        select customer_id from transactions_between(($end_on - interval 12 month)::date + 1, $end_on)
+    where customer_key in (
+        select customer_key from transactions_between(($end_on - interval 12 month)::date + 1, $end_on)
     )
 ),
 -- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of buying
 -- (sale_followups holds each sale's first service visit after it).
 retention_cohort as (
-    select customer_id, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
+    select customer_key, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
     from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
                       $scope)
-    group by customer_id
+    group by customer_key
 ),
 service_retention as (
     select

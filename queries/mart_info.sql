@@ -1,6 +1,6 @@
--- One row: what the mart was built from and its as-of date (the latest business date in it).
-select built_at, source, scale, seed, as_of_on,
-       (select min(sold_on) from sales) as first_sale_on
+-- One row: what the mart was built from, its as-of date (the latest business date in it), its first sale and
+-- the customer types present (mart/build.py records them at build time).
+select built_at, source, scale, seed, as_of_on, first_sale_on, customer_types
 from mart_info
 order by built_at desc
 limit 1

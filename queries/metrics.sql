@@ -106,26 +106,27 @@ create or replace temp macro wilson_high(successes, n) as
 create or replace temp macro customer_rfm(p_start_on, p_end_on, s) as table
 with
 in_scope as (
-    select customer_id, customer_type
+    select customer_id, customer_type, customer_key
     from scoped_customers(s)
 ),
--- Each fact table filtered on its own date, so DuckDB prunes before the union.
+-- Each fact table filtered on its own date, so DuckDB prunes before the union; customers by their integer key.
 window_transactions as (
-    select customer_id, sold_on as transacted_on, revenue from sales where sold_on between p_start_on and p_end_on
+    select customer_key, sold_on as transacted_on, revenue from sales_in_context where sold_on between p_start_on and p_end_on
     union all
-    select customer_id, visited_on, revenue from service_visits where visited_on between p_start_on and p_end_on
+    select customer_key, visited_on, revenue from service_visits_in_context where visited_on between p_start_on and p_end_on
 ),
 per_customer as (
     select
-        t.customer_id,
+        t.customer_key,
+        any_value(c.customer_id) as customer_id,
         any_value(c.customer_type) as customer_type,
         max(t.transacted_on) as last_transacted_on,
         date_diff('day', max(t.transacted_on), p_end_on) as recency_days,
         count(*) as frequency,
         sum(t.revenue) as monetary
     from window_transactions t
-    join in_scope c using (customer_id)
-    group by t.customer_id
+    join in_scope c using (customer_key)
+    group by t.customer_key
 ),
 scored as (
     select
@@ -133,7 +134,8 @@ scored as (
         quintile_score(rank() over (order by recency_days desc), count(*) over ()) as r_score,
         quintile_score(rank() over (order by frequency), count(*) over ()) as f_score,
         quintile_score(rank() over (order by monetary), count(*) over ()) as m_score,
-        coalesce(sum(monetary) over (order by monetary desc, customer_id rows between unbounded preceding and 1 preceding), 0)
+        -- customer_key is in customer_id order: the tie-break of equal revenue is by customer_id
+        coalesce(sum(monetary) over (order by monetary desc, customer_key rows between unbounded preceding and 1 preceding), 0)
             as revenue_before,
         sum(monetary) over () as revenue_total
     from per_customer
@@ -150,21 +152,21 @@ from scored;
 create or replace temp macro customer_history(p_end_on, s) as table
 with
 history as (
-    select customer_id, sold_on as transacted_on, revenue::double as revenue, 1 as is_sale from sales where sold_on <= p_end_on
+    select customer_key, sold_on as transacted_on, revenue::double as revenue, 1 as is_sale from sales_in_context where sold_on <= p_end_on
     union all
-    select customer_id, visited_on, revenue::double, 0 from service_visits where visited_on <= p_end_on
+    select customer_key, visited_on, revenue::double, 0 from service_visits_in_context where visited_on <= p_end_on
 ),
 per_customer as (
     select
-        customer_id,
+        customer_key,
         min(transacted_on) as first_transacted_on,
         max(transacted_on) as last_transacted_on,
         sum(is_sale)::bigint as count_sales,
         (count(*) - sum(is_sale))::bigint as count_service_visits,
         sum(revenue) as lifetime_revenue
     from history
-    group by customer_id
+    group by customer_key
 )
-select p.*, c.customer_type, activity_status(p.last_transacted_on, p_end_on) as status
+select c.customer_id, p.* exclude (customer_key), c.customer_type, activity_status(p.last_transacted_on, p_end_on) as status
 from per_customer p
-join scoped_customers(s) c using (customer_id);
+join scoped_customers(s) c using (customer_key);

@@ -39,6 +39,10 @@ REQUIRED_TABLES = (
 )
 
 
+# Columns a mart built by an older version lacks (mart/schema.sql, mart/rollups.sql).
+REQUIRED_COLUMNS = ("mart_info.customer_types", "customer_profiles.customer_key", "rejects.severity")
+
+
 class Mart:
     """A read-only mart with a pool of cursors that carry the shared macros.
 
@@ -50,7 +54,9 @@ class Mart:
         self.path = str(db_path)
         self._con = duckdb.connect(self.path, read_only=True)
         present = {row[0] for row in self._con.execute("select table_name from duckdb_tables()").fetchall()}
+        columns = set(self._con.execute("select table_name || '.' || column_name from duckdb_columns()").fetchall())
         missing = [t for t in REQUIRED_TABLES if t not in present]
+        missing += [c for c in REQUIRED_COLUMNS if (c,) not in columns and c.split(".")[0] in present]
         if missing:
             self._con.close()
             raise MartOutdated(

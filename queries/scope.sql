@@ -22,7 +22,7 @@ create or replace temp macro in_geo(d_region, d_province, d_dealer_id, s) as
 -- their home dealer's place.
 create or replace temp macro customer_scope(s) as table
 select c.customer_id, c.customer_type, c.acquisition_channel, c.home_dealer_id, c.created_on,
-       c.first_transacted_on, c.last_transacted_on
+       c.first_transacted_on, c.last_transacted_on, c.customer_key
 from customer_profiles c
 where in_list(s['customer_types'], c.customer_type)
   and in_list(s['channels'], c.acquisition_channel)
@@ -37,7 +37,7 @@ where in_geo(d.region, d.province, d.dealer_id, s);
 -- One row per customer in scope, placed by their home dealer.
 create or replace temp macro scoped_customers(s) as table
 select c.customer_id, c.customer_type, c.acquisition_channel, c.home_dealer_id, c.created_on,
-       c.home_region as region, c.home_province as province, c.home_dealer_name as dealer_name
+       c.home_region as region, c.home_province as province, c.home_dealer_name as dealer_name, c.customer_key
 from customer_profiles c
 where in_list(s['customer_types'], c.customer_type)
   and in_list(s['channels'], c.acquisition_channel)
@@ -48,12 +48,12 @@ where in_list(s['customer_types'], c.customer_type)
 -- and the customer's segment and channel, so scoping a fact is a filter on one table, not two joins.
 create or replace temp macro scoped_sales(p_start_on, p_end_on, s) as table
 select *
-from sales_in_context s
-where s.sold_on between p_start_on and p_end_on
-  and in_list(s['product_ids'], s.product_id)
-  and in_list(s['customer_types'], s.customer_type)
-  and in_list(s['channels'], s.acquisition_channel)
-  and in_geo(s.region, s.province, s.dealer_id, s);
+from sales_in_context x
+where x.sold_on between p_start_on and p_end_on
+  and in_list(s['product_ids'], x.product_id)
+  and in_list(s['customer_types'], x.customer_type)
+  and in_list(s['channels'], x.acquisition_channel)
+  and in_geo(x.region, x.province, x.dealer_id, s);
 
 -- One row per service visit in the period and scope.
 create or replace temp macro scoped_service_visits(p_start_on, p_end_on, s) as table
@@ -76,10 +76,10 @@ from scoped_service_visits(p_start_on, p_end_on, s);
 -- One row per sale or service visit between two dates, unscoped (each branch filtered on its own date so
 -- DuckDB prunes by date before the union; the customer_transactions view cannot).
 create or replace temp macro transactions_between(p_start_on, p_end_on) as table
-select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind, revenue from sales_in_context
+select customer_id, dealer_id, sold_on as transacted_on, 'sale' as kind, revenue, customer_key from sales_in_context
 where sold_on between p_start_on and p_end_on
 union all
-select customer_id, dealer_id, visited_on, 'service', revenue from service_visits_in_context
+select customer_id, dealer_id, visited_on, 'service', revenue, customer_key from service_visits_in_context
 where visited_on between p_start_on and p_end_on;
 
 -- One row per complaint received in the period and scope, with its derived status (as of now).
@@ -184,11 +184,13 @@ select *, actual_cost::double * cost_share as cost_in_scope from shares;
 -- day of the response, and a campaign's lead (once it names a customer) on the day it was created. The
 -- control arm was held out and received nothing, so it never touches.
 create or replace temp macro campaign_touches() as table
-select customer_id, campaign_id, contacted_on as touched_on from campaign_contacts where arm = 'treatment'
+select customer_key, campaign_id, contacted_on as touched_on from campaign_contacts_in_context where arm = 'treatment'
 union all
-select customer_id, campaign_id, responded_on from campaign_contacts where arm = 'treatment' and responded_on is not null
+select customer_key, campaign_id, responded_on from campaign_contacts_in_context where arm = 'treatment' and responded_on is not null
 union all
-select customer_id, campaign_id, created_at::date from leads where campaign_id is not null and customer_id is not null;
+select p.customer_key, l.campaign_id, l.created_at::date
+from leads l join customer_profiles p using (customer_id)
+where l.campaign_id is not null;
 
 -- One row per sale in the dates and scope that some attribution rule credits to a campaign, with the campaign
 -- under each rule: recorded (the mart's sales.campaign_id), last touch and first touch (the latest / earliest
@@ -197,7 +199,8 @@ select customer_id, campaign_id, created_at::date from leads where campaign_id i
 create or replace temp macro attributed_sales_in_scope(p_start_on, p_end_on, s, p_window_days) as table
 with
 sales_in_scope as (
-    select sale_id, customer_id, dealer_id, product_id, sold_on, quantity, revenue, cost, campaign_id as recorded_campaign_id
+    select sale_id, customer_id, dealer_id, product_id, sold_on, quantity, revenue, cost, campaign_id as recorded_campaign_id,
+           customer_key
     from scoped_sales(p_start_on, p_end_on, s)
 ),
 touched as (
@@ -206,7 +209,7 @@ touched as (
            arg_min(t.campaign_id, row(t.touched_on, t.campaign_id)) as first_touch_campaign_id
     from sales_in_scope s
     join campaign_touches() t
-      on t.customer_id = s.customer_id
+      on t.customer_key = s.customer_key
      and t.touched_on between s.sold_on - p_window_days::integer and s.sold_on
     group by s.sale_id
 )
@@ -305,4 +308,4 @@ create or replace temp macro surveys_of_customers(s) as table
 select r.* from surveys r semi join customer_scope(s) c using (customer_id);
 
 create or replace temp macro transactions_of_customers(p_start_on, p_end_on, s) as table
-select t.* from transactions_between(p_start_on, p_end_on) t semi join customer_scope(s) c using (customer_id);
+select t.* from transactions_between(p_start_on, p_end_on) t semi join customer_scope(s) c using (customer_key);

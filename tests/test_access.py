@@ -295,14 +295,23 @@ def test_the_admin_reads_the_audit_log_in_the_app(tmp_path, monkeypatch):
 
     monkeypatch.setenv("CRM_AUDIT", str(tmp_path / "audit.duckdb"))
     page = str(ROOT / "views" / "audit_log.py")
-    at = AppTest.from_file(page, default_timeout=30).run()
+    at = AppTest.from_file(page, default_timeout=30)
+    at.session_state["access"] = Access("rm@example.com", "regional_manager", regions=("East",))
+    at.run()
+    assert not at.exception and not at.title   # the page checks the role itself, not only the navigation
+    admin = Access("it@example.com", "admin")
+    at = AppTest.from_file(page, default_timeout=30)
+    at.session_state["access"] = admin
+    at.run()
     assert not at.exception
     assert any("Nothing has been revealed" in i.value for i in at.info)
     audit.record(Access("rm@example.com", "regional_manager", regions=("East",)), "reveal", customer_id="C1",
                  reason="callback")
     audit.record(Access("cs@example.com", "customer_service"), "export", customer_id="C2", reason="complaint",
                  detail="customer_360 profile, 1 row")
-    at = AppTest.from_file(page, default_timeout=30).run()
+    at = AppTest.from_file(page, default_timeout=30)
+    at.session_state["access"] = admin
+    at.run()
     shown = at.dataframe[0].value
     assert shown[["user_id", "action", "customer_id", "reason"]].values.tolist() == [
         ["cs@example.com", "export", "C2", "complaint"], ["rm@example.com", "reveal", "C1", "callback"]]
@@ -320,3 +329,16 @@ def test_the_audit_log_survives_a_rebuild_of_the_mart(tmp_path, monkeypatch):
     generate(db, scale="s", seed=8, progress=False)
     assert audit.audit_path() == tmp_path / "mart.audit.duckdb"
     assert audit.recent()["customer_id"].to_list() == ["C00000001"]
+
+
+def test_a_limited_person_sees_only_the_campaigns_that_reached_them_without_their_national_cost(mart, tables, year):
+    region = regions(tables)[0]
+    everything = runner.run(mart, "campaign_results", year)
+    mine = runner.run(mart, "campaign_results", year, access=Access("rm", "regional_manager", regions=(region,)))
+    assert everything["budget"].null_count() == 0 and everything["cost_share"].null_count() == 0
+    assert mine["budget"].null_count() == mine["actual_cost"].null_count() == mine["cost_share"].null_count() == mine.height
+    in_scope = runner.run(mart, "campaign_results", replace(year, region=region))
+    assert sorted(mine["campaign_id"]) == sorted(in_scope.filter(pl.col("cost_share") > 0)["campaign_id"])
+    want = dict(zip(in_scope["campaign_id"], in_scope["cost_in_scope"]))
+    for campaign, cost in zip(mine["campaign_id"], mine["cost_in_scope"]):
+        assert cost == pytest.approx(want[campaign], rel=1e-12)

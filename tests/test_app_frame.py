@@ -162,7 +162,7 @@ def test_a_mart_from_an_older_version_gets_a_rebuild_message(tmp_path, monkeypat
     old = tmp_path / "old.duckdb"
     con = duckdb.connect(str(old))
     con.execute(open(Path(APP).parent / "mart" / "schema.sql").read())
-    con.execute("insert into mart_info values (now(), 'demo', 's', 7, date '2026-11-30')")
+    con.execute("insert into mart_info (built_at, source, scale, seed, as_of_on) values (now(), 'demo', 's', 7, date '2026-11-30')")
     con.close()
     monkeypatch.setenv("CRM_MART", str(old))
     at = new_app().run()

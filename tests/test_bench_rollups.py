@@ -60,11 +60,14 @@ def test_the_macros_still_return_their_own_columns(s_con):
     args = ("date '2020-01-01', date '2030-01-01', {'regions': null, 'provinces': null, 'dealer_ids': null, "
             "'product_ids': null, 'customer_types': null, 'channels': null, 'is_everything': true}")
     expected = {
-        "scoped_sales": [*_columns(s_con, "sales"), "region", "province", "dealer_name", "customer_type", "acquisition_channel"],
+        # customer_key: the integer the customer-level queries group and join by (mart/rollups.sql)
+        "scoped_sales": [*_columns(s_con, "sales"), "region", "province", "dealer_name", "customer_type", "acquisition_channel",
+                         "customer_key"],
         "scoped_service_visits": [*_columns(s_con, "service_visits"), "region", "province", "dealer_name", "customer_type",
-                                  "acquisition_channel"],
-        "scoped_surveys": [*_columns(s_con, "surveys"), "region", "province", "dealer_name", "customer_type"],
-        "scoped_contacts": [*_columns(s_con, "campaign_contacts"), "customer_type", "region", "province", "dealer_name"],
+                                  "acquisition_channel", "customer_key"],
+        "scoped_surveys": [*_columns(s_con, "surveys"), "region", "province", "dealer_name", "customer_type", "customer_key"],
+        "scoped_contacts": [*_columns(s_con, "campaign_contacts"), "customer_type", "region", "province", "dealer_name",
+                            "customer_key"],
     }
     from queries.runner import SHARED_SQL, SQL_DIR
 

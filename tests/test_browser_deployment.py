@@ -37,7 +37,7 @@ def test_the_browser_fetches_nothing_from_outside_and_a_user_never_sees_a_traceb
         page.on("request", lambda request: requested.append(request.url))
         page.goto(f"{url}/customer?customer_id=%C2%B2")   # '²' used to crash int() and show a traceback with paths
         wait_for_app(page)
-        page.get_by_text("There is no customer ² in this mart.").wait_for()
+        page.get_by_text("There is no customer ² in this mart.").wait_for()   # the key set as code
         page.goto(f"{url}/dealers")
         wait_for_app(page)
         page.get_by_text("Dealer scorecard").first.wait_for()

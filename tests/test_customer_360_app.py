@@ -122,11 +122,13 @@ def test_wrong_ids_and_customers_outside_the_filters_are_explained(app_env, tabl
     at = customer_page({"customer_id": "x" * 5000})
     # a 5,000-character link value is named shortened, never echoed whole
     (warning,) = [w.value for w in at.warning]
-    assert warning == f"'{'x' * 39}…' is not a customer number."
+    assert warning == f"`{'x' * 39}…` is not a customer number."
     at.text_input(key="customer_id").input("987654321").run()
-    assert any("There is no customer 987654321 in this mart." == w.value for w in at.warning)
+    assert any("There is no customer `987654321` in this mart." == w.value for w in at.warning)
     at.text_input(key="customer_id").input("١٢٣").run()   # Arabic-Indic digits are a key like any other, not 123
-    assert any("There is no customer ١٢٣ in this mart." == w.value for w in at.warning)
+    assert any("There is no customer `١٢٣` in this mart." == w.value for w in at.warning)
+    at.text_input(key="customer_id").input("[Sign in](https://example.com)").run()   # a link's text, set as code
+    assert any("There is no customer `[Sign in](https://example.com)` in this mart." == w.value for w in at.warning)
     assert not at.exception
     cid = person["customer_id"]
     home = tables["customers"].filter(pl.col("customer_id") == cid)["home_dealer_id"][0]

@@ -135,7 +135,7 @@ def _callers() -> dict[str, set[frozenset[str]]]:
     calls: dict[str, set[frozenset[str]]] = {}
     for path in [ROOT / "app.py", *ROOT.glob("views/*.py"), *ROOT.glob("dashboard/*.py"), *ROOT.glob("queries/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("load", "run", "run_uncached", "run_as"):
+            if isinstance(node, ast.Call) and (getattr(node.func, "attr", None) or getattr(node.func, "id", None)) in ("load", "run", "run_uncached", "run_as", "_run_cached"):
                 names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
                 if names:
                     kwargs = frozenset(k.arg for k in node.keywords if k.arg and k.arg not in ("time_limit_s",))

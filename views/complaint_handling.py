@@ -63,7 +63,7 @@ def tiles(names: list[str], current: dict, previous: dict) -> None:
             components.kpi_tile(name, current, previous)
 
 
-info = data.load("mart_info").row(0, named=True)
+info = data.mart_info().row(0, named=True)
 data_as_of = info["as_of_on"]
 st.title("Complaints")
 left, right = st.columns([1, 3])

@@ -5,11 +5,11 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components, customer_value, data, export, page, privacy
-from dashboard.keys import customer_number, shorten
+from dashboard.keys import customer_number, quoted
 from dashboard.metrics import ACTIVITY_STATUSES, METRICS, RFM_SEGMENTS, fmt, format_metric
 
 filters, as_of = page.context()
-first_on = data.load("mart_info")["first_sale_on"][0] or as_of
+first_on = data.mart_info()["first_sale_on"][0] or as_of
 PICK_ROWS = 100
 
 st.title("Customer 360")
@@ -40,14 +40,14 @@ with st.expander("Personal fields"):
 customer_id = customer_number(typed)
 if customer_id is None:
     if (typed or "").strip():
-        st.warning(f"'{shorten(typed)}' is not a customer number.", icon="⚠️")
+        st.warning(f"{quoted(typed)} is not a customer number.", icon="⚠️")
     else:
         components.empty_state("Enter a customer number, or pick a customer from a segment's list.")
     st.stop()
 
 profile = data.load("customer_360_profile", customer_id=customer_id, reveal=reveal)
 if profile.is_empty():
-    st.warning(f"There is no customer {shorten(customer_id)} in this mart.", icon="⚠️")
+    st.warning(f"There is no customer {quoted(customer_id)} in this mart.", icon="⚠️")
     st.stop()
 p = profile.row(0, named=True)
 

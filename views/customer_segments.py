@@ -9,7 +9,7 @@ from dashboard.metrics import ACTIVITY_STATUSES, METRICS, NOT_ACTIVE, RFM_SEGMEN
 
 filters, as_of = page.context()
 comparison = filters.comparison()
-first_on = data.load("mart_info")["first_sale_on"][0] or as_of
+first_on = data.mart_info()["first_sale_on"][0] or as_of
 LIST_ROWS = 100  # rows of a customer list shown on the page; the downloads carry all of them
 CUSTOMER_PAGE = "views/customer_360.py"
 

@@ -8,7 +8,7 @@ _, as_of = page.context()
 st.title("Data quality")
 st.caption("Describes the whole mart as built; the filters do not apply here.")
 
-info = data.load("mart_info").row(0, named=True)
+info = data.mart_info().row(0, named=True)
 st.markdown(
     f"Built {info['built_at']:%Y-%m-%d %H:%M} from **{info['source']}**"
     + (f" (scale {info['scale']}, seed {info['seed']})" if info["scale"] else "")
