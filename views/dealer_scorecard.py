@@ -30,8 +30,10 @@ whole = "all your dealers" if data.current_access().is_limited else "national"
 regions_shown = ", ".join(f"{r}: {format_metric(metric, v)}" for r, v in marks.items() if r != "national")
 per_dealer = " per dealer" if metric in scorecard.ADDITIVE else ""
 st.markdown(
-    f"**{whole.capitalize()} {METRICS[metric].label.lower()}{per_dealer}: {format_metric(metric, national)}** · "
-    f"regions{per_dealer}: {regions_shown}"
+    (f"**National {METRICS[metric].label.lower()}{per_dealer}: {format_metric(metric, national)}** · "
+     if whole == "national" else
+     f"**{METRICS[metric].label}{per_dealer} across all your dealers: {format_metric(metric, national)}** · ")
+    + f"regions{per_dealer}: {regions_shown}"
 )
 if sample_column:
     small = ranked["is_small_sample"].sum()
