@@ -68,6 +68,6 @@ def recent(limit: int = 500) -> pl.DataFrame:
         con = duckdb.connect(str(path), read_only=True)
         try:
             return pl.from_arrow(
-                con.execute("select * from audit_log order by logged_at desc limit $n", {"n": limit}).to_arrow_table())
+                con.sql("select * from audit_log order by logged_at desc limit $n", params={"n": limit}).to_arrow_table())
         finally:
             con.close()
