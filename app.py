@@ -4,28 +4,31 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth, data, filter_bar
+from dashboard import auth, data, filter_bar, formats, i18n
+from dashboard.i18n import N_, _
 from queries import runner
 
 
 # (file, title, icon, url path); the first a role may open is its home page.
 PAGES = [
-    ("views/overview.py", "Executive overview", ":material/monitoring:", "overview"),
-    ("views/dealer_scorecard.py", "Dealer scorecard", ":material/storefront:", "dealers"),
-    ("views/campaigns.py", "Campaign ROI and leads", ":material/campaign:", "campaigns"),
-    ("views/forecast.py", "Sales forecast", ":material/trending_up:", "forecast"),
-    ("views/complaint_handling.py", "Complaints", ":material/support_agent:", "complaints"),
-    ("views/customer_segments.py", "Customer segments and value", ":material/groups:", "segments"),
-    ("views/customer_360.py", "Customer 360", ":material/person_search:", "customer"),
-    ("views/data_quality.py", "Data quality", ":material/fact_check:", "data-quality"),
-    ("views/audit_log.py", "Audit log", ":material/policy:", "audit"),
+    ("views/overview.py", N_("Executive overview"), ":material/monitoring:", "overview"),
+    ("views/dealer_scorecard.py", N_("Dealer scorecard"), ":material/storefront:", "dealers"),
+    ("views/campaigns.py", N_("Campaign ROI and leads"), ":material/campaign:", "campaigns"),
+    ("views/forecast.py", N_("Sales forecast"), ":material/trending_up:", "forecast"),
+    ("views/complaint_handling.py", N_("Complaints"), ":material/support_agent:", "complaints"),
+    ("views/customer_segments.py", N_("Customer segments and value"), ":material/groups:", "segments"),
+    ("views/customer_360.py", N_("Customer 360"), ":material/person_search:", "customer"),
+    ("views/data_quality.py", N_("Data quality"), ":material/fact_check:", "data-quality"),
+    ("views/audit_log.py", N_("Audit log"), ":material/policy:", "audit"),
 ]
 
 
 def main() -> None:
     # A local icon: the material-icon favicon was fetched from a font host outside the machine.
-    st.set_page_config(page_title="CRM analytics", page_icon=str(Path(__file__).with_name("static") / "icon.png"),
+    i18n.choose_language()
+    st.set_page_config(page_title=_("CRM analytics"), page_icon=str(Path(__file__).with_name("static") / "icon.png"),
                        layout="wide")
+    i18n.language_switch()
     try:
         info = data.mart_info()
     except (data.MartMissing, runner.MartOutdated) as problem:
@@ -39,14 +42,14 @@ def main() -> None:
 
     allowed = [p for p in PAGES if p[3] in access.rules.pages]
     page = st.navigation([
-        st.Page(path, title=title, icon=icon, url_path=url, default=(i == 0)) for i, (path, title, icon, url) in enumerate(allowed)
+        st.Page(path, title=_(title), icon=icon, url_path=url, default=(i == 0)) for i, (path, title, icon, url) in enumerate(allowed)
     ])
     as_of = info["as_of_on"][0]
     first_on = info["first_sale_on"][0] or info["as_of_on"][0]
     st.session_state["filters"] = filter_bar.render(as_of, first_on, info["customer_types"].to_list()[0] or [])
     st.session_state["data_as_of"] = as_of
     # The source's name only: a load's source is a folder path on the server.
-    st.sidebar.caption(f"Data as of {as_of:%Y-%m-%d} · source: {Path(info['source'][0]).name}")
+    st.sidebar.caption(_("Data as of {day} · source: {source}").format(day=formats.day(as_of), source=Path(info['source'][0]).name))
     filter_bar.show_url_notice()
     page.run()
 

@@ -57,7 +57,11 @@ def registered_pages() -> list[str]:
     demo's executive; the audit log is the admin's)."""
     from dashboard.auth import DEMO
 
-    pages = re.findall(r"\(\s*[\"'](views/[^\"']+\.py)[\"'],[^)]*?[\"']([\w-]+)[\"']\s*\)", APP.read_text())
+    pages = []
+    for line in APP.read_text().splitlines():   # one PAGES entry per line: ("views/x.py", N_("Title"), icon, "url"),
+        found = re.search(r"[\"'](views/[^\"']+\.py)[\"'].*[\"']([\w-]+)[\"']\s*\),?\s*$", line)
+        if found:
+            pages.append(found.groups())
     return [path for path, url in pages if url in DEMO.rules.pages]
 
 

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, export, filter_bar
+from dashboard.i18n import _
 from dashboard.metrics import METRICS, delta_text, format_metric
 from queries.filters import Filters
 
@@ -20,7 +21,7 @@ def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | Non
     """One KPI: value, change against the comparison period, a sparkline and the sample size where it has one."""
     metric = METRICS[name]
     value = current.get(name)
-    label = metric.label
+    label = _(metric.label)
     if metric.count_column:
         label += f" (n={int(current.get(metric.count_column) or 0):,})"
     spark_values = None
@@ -31,7 +32,7 @@ def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | Non
         format_metric(name, value),
         delta=delta_text(name, value, previous.get(name)),
         delta_color="normal" if metric.higher_is_better else "inverse",
-        help=metric.definition,
+        help=_(metric.definition),
         chart_data=spark_values or None,
         chart_type="line",
         border=True,
@@ -44,7 +45,7 @@ def empty_state(message: str) -> None:
 
 def rows_and_sql(df: pl.DataFrame, dataset: str, title: str, filters: Filters | None, as_of: date, key: str) -> None:
     """The rows behind a chart and the SQL that made them, with CSV and Excel downloads."""
-    with st.expander(f"Rows and SQL: {title}"):
+    with st.expander(_("Rows and SQL: {title}").format(title=title)):
         st.dataframe(df, hide_index=True, width="stretch")
         st.code(data.sql_of(dataset), language="sql")
         filters_text = filters.describe() if filters else "none (whole mart)"
@@ -52,11 +53,11 @@ def rows_and_sql(df: pl.DataFrame, dataset: str, title: str, filters: Filters | 
         name = slug(title)
         left, right = st.columns(2)
         left.download_button(
-            "Download CSV", lambda: export.to_csv(df, title, filters_text, as_of), file_name=f"{name}.csv",
+            _("Download CSV"), lambda: export.to_csv(df, title, filters_text, as_of), file_name=f"{name}.csv",
             mime="text/csv", key=f"csv_{key}", on_click="ignore",
         )
         right.download_button(
-            "Download Excel", lambda: export.to_excel(df, title, filters_text, as_of), file_name=f"{name}.xlsx",
+            _("Download Excel"), lambda: export.to_excel(df, title, filters_text, as_of), file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
             on_click="ignore",
         )
@@ -64,7 +65,7 @@ def rows_and_sql(df: pl.DataFrame, dataset: str, title: str, filters: Filters | 
 
 def breadcrumb(filters: Filters, dealer_name: str | None) -> None:
     """All regions > region > province > dealer, each step a button back up."""
-    steps = [("All regions", "all")]
+    steps = [(_("All regions"), "all")]
     if filters.region:
         steps.append((filters.region, "region"))
     if filters.province:

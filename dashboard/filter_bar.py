@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data
+from dashboard.i18n import _, pgettext
 from dashboard.keys import quoted
 from queries.filters import COMPARE_LAST_YEAR, COMPARE_PREVIOUS, Filters
 
@@ -29,32 +30,36 @@ def render(as_of: date, first_on: date, segments_present: list[str]) -> Filters:
     _notice_invalid_url_values(dealers, products, segments_present)
 
     bar = st.sidebar
-    bar.header("Filters")
+    bar.header(_("Filters"))
     period = bar.date_input(
-        "Period", value=default_period(as_of, first_on), min_value=first_on, max_value=as_of,
+        _("Period"), value=default_period(as_of, first_on), min_value=first_on, max_value=as_of,
         key="period", bind="query-params", format="YYYY-MM-DD",
     )
-    compare = bar.selectbox("Compare with", [COMPARE_PREVIOUS, COMPARE_LAST_YEAR], key="compare", bind="query-params")
+    compare = bar.selectbox(_("Compare with"), [COMPARE_PREVIOUS, COMPARE_LAST_YEAR], key="compare", bind="query-params",
+                            format_func=lambda c: pgettext("compare", c))
 
     regions = dealers["region"].unique().sort().to_list()
-    region = bar.selectbox("Region", regions, index=None, placeholder="All regions", key="region", bind="query-params")
+    region = bar.selectbox(_("Region"), regions, index=None, placeholder=_("All regions"), key="region", bind="query-params")
     in_region = dealers.filter(pl.col("region") == region) if region else dealers
     provinces = in_region["province"].unique().sort().to_list()
-    province = bar.selectbox("Province", provinces, index=None, placeholder="All provinces", key="province", bind="query-params")
+    province = bar.selectbox(_("Province"), provinces, index=None, placeholder=_("All provinces"), key="province",
+                             bind="query-params")
     in_province = in_region.filter(pl.col("province") == province) if province else in_region
     names = dict(zip(in_province["dealer_id"].to_list(), in_province["dealer_name"].to_list()))
     dealer_id = bar.selectbox(
-        "Dealer", list(names), index=None, placeholder="All dealers", key="dealer", bind="query-params",
+        _("Dealer"), list(names), index=None, placeholder=_("All dealers"), key="dealer", bind="query-params",
         format_func=lambda d: dealer_label(d, names.get(d, "")),
     )
 
     product_names = dict(zip(products["product_id"].to_list(), products["product_name"].to_list()))
     product_ids = bar.multiselect(
-        "Product", list(product_names), key="product", bind="query-params", placeholder="All products",
+        _("Product"), list(product_names), key="product", bind="query-params", placeholder=_("All products"),
         format_func=lambda p: product_names.get(p, p),
     )
-    segments = bar.multiselect("Segment", segments_present, key="segment", bind="query-params", placeholder="All segments")
-    channels = bar.multiselect("Channel", CHANNELS, key="channel", bind="query-params", placeholder="All channels")
+    segments = bar.multiselect(_("Segment"), segments_present, key="segment", bind="query-params",
+                               placeholder=_("All segments"), format_func=lambda t: pgettext("customer_type", t))
+    channels = bar.multiselect(_("Channel"), CHANNELS, key="channel", bind="query-params", placeholder=_("All channels"),
+                               format_func=lambda c: pgettext("channel", c))
 
     start_on, end_on = _period_bounds(period, as_of)
     return Filters(
@@ -108,12 +113,12 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
     region = params.get("region")
     regions = set(dealers["region"].to_list())
     if region is not None and region not in regions:
-        problems.append(f"region {quoted(region)} is not one of the regions you can see")
+        problems.append(_("region {value} is not one of the regions you can see").format(value=quoted(region)))
         region = None
     province = params.get("province")
     provinces = set((dealers.filter(pl.col("region") == region) if region else dealers)["province"].to_list())
     if province is not None and province not in provinces:
-        problems.append(f"province {quoted(province)} is not a province you can see" + (f" in {region}" if region else ""))
+        problems.append(_("province {value} is not a province you can see").format(value=quoted(province)))
         province = None
     dealer = params.get("dealer")
     scope = dealers
@@ -123,7 +128,7 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
         scope = scope.filter(pl.col("province") == province)
     labels = {dealer_label(d, n) for d, n in zip(scope["dealer_id"].to_list(), scope["dealer_name"].to_list())}
     if dealer is not None and dealer not in labels:
-        problems.append(f"dealer {quoted(dealer)} is not a dealer you can see in the chosen area")
+        problems.append(_("dealer {value} is not a dealer you can see in the chosen area").format(value=quoted(dealer)))
     allowed = {
         "product": set(products["product_name"].to_list()),
         "segment": set(segments),
@@ -133,18 +138,21 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
         for value in params.get_all(key):
             for part in value.split(","):
                 if part and part not in options:
-                    problems.append(f"{key} {quoted(part)} is not one of the choices")
+                    problems.append(_("{filter} {value} is not one of the choices").format(filter=pgettext("filter", key),
+                                                                                           value=quoted(part)))
     compare = params.get("compare")
     if compare is not None and compare not in (COMPARE_PREVIOUS, COMPARE_LAST_YEAR):
-        problems.append(f"compare '{compare}' is not one of the choices")
+        problems.append(_("{filter} {value} is not one of the choices").format(filter=pgettext("filter", "compare"),
+                                                                               value=quoted(compare)))
     for value in params.get_all("period"):
         for part in value.split(","):
             try:
                 date.fromisoformat(part)
             except ValueError:
-                problems.append(f"period '{part}' is not a date (YYYY-MM-DD)")
+                problems.append(_("period {value} is not a date (YYYY-MM-DD)").format(value=quoted(part)))
     if problems:
-        st.session_state["_url_notice"] = "Some values in the link were ignored: " + "; ".join(problems) + "."
+        st.session_state["_url_notice"] = _("Some values in the link were ignored: {problems}.").format(
+            problems="; ".join(problems))
 
 
 def show_url_notice() -> None:

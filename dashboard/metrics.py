@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from dashboard.i18n import N_
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -19,27 +21,27 @@ class Metric:
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in [
-        Metric("units", "Units sold", "count", "Sum of quantity over sales in the period."),
-        Metric("sales_revenue", "Sales revenue", "money", "Sum of revenue over sales in the period."),
-        Metric("gross_margin", "Gross margin", "money", "Sum of revenue - cost over sales in the period (sales with a cost)."),
-        Metric("service_revenue", "Service revenue", "money", "Sum of service visit revenue in the period."),
-        Metric("new_customers", "New customers", "count", "Customers whose first sale or service visit falls in the period."),
-        Metric("active_customers", "Active customers", "count", "Customers with a sale or service visit in the 12 months ending at the period's end."),
+        Metric("units", N_("Units sold"), "count", N_("Sum of quantity over sales in the period.")),
+        Metric("sales_revenue", N_("Sales revenue"), "money", N_("Sum of revenue over sales in the period.")),
+        Metric("gross_margin", N_("Gross margin"), "money", N_("Sum of revenue - cost over sales in the period (sales with a cost).")),
+        Metric("service_revenue", N_("Service revenue"), "money", N_("Sum of service visit revenue in the period.")),
+        Metric("new_customers", N_("New customers"), "count", N_("Customers whose first sale or service visit falls in the period.")),
+        Metric("active_customers", N_("Active customers"), "count", N_("Customers with a sale or service visit in the 12 months ending at the period's end.")),
         Metric(
-            "service_retention", "Service retention", "share",
-            "Of customers who bought 12-24 months before the period's end, the share with a service visit within 12 months of buying.",
+            "service_retention", N_("Service retention"), "share",
+            N_("Of customers who bought 12-24 months before the period's end, the share with a service visit within 12 months of buying."),
             count_column="count_retention_cohort",
         ),
-        Metric("nps", "NPS", "score", "% of sales and service survey scores 9-10 minus % of scores 0-6.", count_column="count_nps_responses"),
-        Metric("complaint_backlog", "Complaint backlog", "count", "Complaints received by the period's end and not closed by then.", higher_is_better=False),
+        Metric("nps", N_("NPS"), "score", N_("% of sales and service survey scores 9-10 minus % of scores 0-6."), count_column="count_nps_responses"),
+        Metric("complaint_backlog", N_("Complaint backlog"), "count", N_("Complaints received by the period's end and not closed by then."), higher_is_better=False),
         Metric(
-            "sla_compliance", "Complaint SLA compliance", "share",
-            "Of the period's complaints whose outcome is known at its end, the share resolved within the severity's deadline.",
+            "sla_compliance", N_("Complaint SLA compliance"), "share",
+            N_("Of the period's complaints whose outcome is known at its end, the share resolved within the severity's deadline."),
             count_column="count_sla_complaints",
         ),
         Metric(
-            "campaign_roi", "Campaign ROI", "ratio",
-            "(Attributed gross margin - cost) / cost, over campaigns that ended in the period; cost apportioned to the filtered scope.",
+            "campaign_roi", N_("Campaign ROI"), "ratio",
+            N_("(Attributed gross margin - cost) / cost, over campaigns that ended in the period; cost apportioned to the filtered scope."),
             count_column="count_campaigns",
         ),
         Metric("complaints_per_100_customers", "Complaints per 100 customers", "number", "Complaints received in the period per 100 customers of the dealer.", higher_is_better=False),

@@ -91,6 +91,8 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
         tallest = max((b for b in boxes if b), key=lambda b: b["height"])
         page.mouse.click(tallest["x"] + tallest["width"] / 2, tallest["y"] + tallest["height"] / 2)
         wait_for_app(page)
+        # A fragment's rerun briefly shows the old and the new box together: wait until one is left.
+        page.wait_for_function("() => document.querySelectorAll('input[aria-label=\"Which\"]').length === 1", timeout=30_000)
         which = page.get_by_role("combobox", name="Which")
         page.wait_for_function("(el) => el.value !== ''", arg=which.element_handle(), timeout=30_000)
         status = which.input_value()
@@ -138,6 +140,8 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
         day = date.fromisoformat(re.search(r"as_of=([0-9-]{10})", page.url).group(1))
         assert f.start_on <= day < as_of and day == independent.trend_days(f, as_of)[0]
         page.get_by_text(f"end of {day:%Y-%m-%d}").first.wait_for()
+        # A fragment's rerun briefly shows the old and the new box together: wait until one is left.
+        page.wait_for_function("() => document.querySelectorAll('input[aria-label=\"Which\"]').length === 1", timeout=30_000)
         which = page.get_by_role("combobox", name="Which")
         page.wait_for_function("(el) => el.value !== ''", arg=which.element_handle(), timeout=30_000)
         then = independent.listed(tables, f, day, "status", which.input_value())

@@ -1,0 +1,61 @@
+"""Numbers, money and dates as a person reads them, per language, through Babel: one module, never string slicing
+on a page. Money is in yuan: 万 and 亿 in Chinese (¥1363.16万), thousands separators and K/M/B in English."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_skeleton
+from babel.numbers import format_compact_decimal, format_decimal
+
+from dashboard.i18n import _, babel_locale
+
+EMPTY = "—"   # an empty value or a step that has not happened: shown, never "None" or blank
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return EMPTY
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, pattern, locale=babel_locale())
+
+
+def money(value: float | int | None) -> str:
+    """¥ with 万/亿 (zh) or K/M/B (en) above ten thousand, exact yuan below."""
+    if value is None:
+        return EMPTY
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    if amount < 10_000:
+        return f"{sign}¥{format_decimal(amount, '#,##0', locale=babel_locale())}"
+    return f"{sign}¥{format_compact_decimal(amount, locale=babel_locale(), fraction_digits=2)}"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return EMPTY
+    return format_decimal(100 * value, "#,##0." + "0" * digits, locale=babel_locale()) + "%"
+
+
+def points(change: float | None, digits: int = 1) -> str:
+    """A change of a rate (0.012 -> '+1.2 个百分点' / '+1.2 pts'); no change reads 0, with no sign."""
+    if change is None:
+        return EMPTY
+    value = round(100 * change, digits)
+    text = format_decimal(abs(value), "#,##0." + "0" * digits, locale=babel_locale())
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    # TRANSLATORS: after a change of a rate, e.g. "+1.2 pts" (Chinese: 个百分点)
+    return f"{sign}{text} " + _("pts")
+
+
+def month(day: date | datetime | None) -> str:
+    """2026年11月 / Nov 2026."""
+    return EMPTY if day is None else format_skeleton("yMMM", day, locale=babel_locale())
+
+
+def day(moment: date | datetime | None) -> str:
+    """A date without its midnight time: 2026年11月22日 / Nov 22, 2026."""
+    if moment is None:
+        return EMPTY
+    if isinstance(moment, datetime):
+        moment = moment.date()
+    return format_skeleton("yMMMd", moment, locale=babel_locale())

@@ -1,0 +1,93 @@
+"""Every word a person reads, in their language: one entry point `_()` over gettext catalogs read with Babel
+(`locales/<locale>/LC_MESSAGES/messages.po`), the English text being the message id. `pgettext(kind, value)`
+translates a stored value (a channel, a severity, a segment) at display time through the same catalog.
+
+The language is the session's: the URL's `lang` (a shared link opens in the sender's language), else the browser's
+(`st.context.locale`), switchable in the sidebar. Outside a page (tests, the digest) it is English unless set.
+"""
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# Language code in the URL -> (name shown in the switch, Babel locale for formats, catalog folder).
+LANGUAGES = {"zh": ("简体中文", "zh_Hans_CN", "zh_Hans"), "en": ("English", "en", None)}
+DEFAULT = "en"
+
+
+@cache
+def catalog(lang: str) -> dict[tuple[str | None, str], str | tuple[str, ...]]:
+    """(context, message id) -> translation of one language's catalog; fuzzy and empty entries are left out."""
+    folder = LANGUAGES[lang][2]
+    if folder is None:
+        return {}
+    with open(LOCALES_DIR / folder / "LC_MESSAGES" / "messages.po", "rb") as f:
+        po = read_po(f)
+    out: dict = {}
+    for m in po:
+        if not m.id or m.fuzzy:
+            continue
+        key = m.id[0] if isinstance(m.id, (tuple, list)) else m.id
+        if isinstance(m.string, (tuple, list)) and all(m.string) or isinstance(m.string, str) and m.string:
+            out[(m.context, key)] = tuple(m.string) if isinstance(m.string, (tuple, list)) else m.string
+    return out
+
+
+def language() -> str:
+    """The session's language code ('zh' or 'en')."""
+    try:
+        import streamlit as st
+
+        lang = st.session_state.get("lang")
+    except Exception:   # no Streamlit session: a test or a command
+        lang = None
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def choose_language() -> None:
+    """On a session's first run: the link's language, else the browser's (Chinese for any zh-* locale)."""
+    import streamlit as st
+
+    if st.session_state.get("lang") in LANGUAGES:
+        return
+    linked = st.query_params.get("lang")
+    browser = (st.context.locale or "").lower()
+    st.session_state["lang"] = linked if linked in LANGUAGES else ("zh" if browser.startswith("zh") else DEFAULT)
+
+
+def language_switch() -> None:
+    """The sidebar's language choice, kept in the URL like the filters."""
+    import streamlit as st
+
+    st.sidebar.radio("Language / 语言", list(LANGUAGES), key="lang", bind="query-params", horizontal=True,
+                     format_func=lambda code: LANGUAGES[code][0], label_visibility="collapsed")
+
+
+def babel_locale() -> str:
+    return LANGUAGES[language()][1]
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog where it is defined; it is translated with _() where it is shown."""
+    return message
+
+
+def _(message: str) -> str:
+    return catalog(language()).get((None, message), message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """A stored value or a short word whose meaning depends on its kind, e.g. pgettext("channel", "call_center"):
+    the catalog's word, or in English the value with spaces ("call center")."""
+    return catalog(language()).get((context, message), message.replace("_", " "))
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """A sentence with a count: Chinese has one form, English two."""
+    found = catalog(language()).get((None, singular))
+    if isinstance(found, tuple):
+        return found[0] if len(found) == 1 or n == 1 else found[1]
+    return singular if n == 1 else plural
