@@ -40,10 +40,17 @@ def main() -> None:
         st.stop()
     st.session_state["access"] = access
 
-    allowed = [p for p in PAGES if p[3] in access.rules.pages]
-    page = st.navigation([
-        st.Page(path, title=_(title), icon=icon, url_path=url, default=(i == 0)) for i, (path, title, icon, url) in enumerate(allowed)
-    ])
+    allowed = [st.Page(path, title=_(title), icon=icon, url_path=url) for path, title, icon, url in PAGES
+               if url in access.rules.pages]
+
+    def home() -> None:
+        # The default page answers only at "/"; a hidden one that moves on to the role's first page lets that page
+        # keep its own address (/overview used to open Streamlit's "Page not found").
+        # The link's parameters (filters, language) go along: switch_page would otherwise clear them.
+        bound = set(filter_bar.KEYS)   # the filter bar's widgets keep theirs (the URL shows them again on a change)
+        st.switch_page(allowed[0], query_params={k: st.query_params.get_all(k) for k in st.query_params if k not in bound})
+
+    page = st.navigation([st.Page(home, title=_("Home"), url_path="home", default=True, visibility="hidden"), *allowed])
     as_of = info["as_of_on"][0]
     first_on = info["first_sale_on"][0] or info["as_of_on"][0]
     st.session_state["filters"] = filter_bar.render(as_of, first_on, info["customer_types"].to_list()[0] or [])

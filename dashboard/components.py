@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboard import data, export, filter_bar
+from dashboard import data, export, filter_bar, formats
 from dashboard.i18n import _
 from dashboard.metrics import METRICS, delta_text, format_metric
 from queries.filters import Filters
@@ -27,11 +27,14 @@ def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | Non
     spark_values = None
     if spark is not None and name in spark.columns:
         spark_values = [v for v in spark[name].to_list() if v is not None]
+    delta = delta_text(name, value, previous.get(name))
     st.metric(
         label,
         format_metric(name, value),
-        delta=delta_text(name, value, previous.get(name)),
-        delta_color="normal" if metric.higher_is_better else "inverse",
+        delta=delta,
+        # no change is neither good nor bad: grey, not a red or green arrow
+        delta_color="off" if formats.is_zero_change(delta) else "normal" if metric.higher_is_better else "inverse",
+        delta_arrow="off" if formats.is_zero_change(delta) else "auto",
         help=_(metric.definition),
         chart_data=spark_values or None,
         chart_type="line",
@@ -51,10 +54,15 @@ def rows_and_sql(df: pl.DataFrame, dataset: str, title: str, filters: Filters | 
         filters_text = filters.describe() if filters else "none (whole mart)"
         # The files are made only when someone clicks, not on every rerun.
         name = slug(title)
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         left.download_button(
             _("Download CSV"), lambda: export.to_csv(df, title, filters_text, as_of), file_name=f"{name}.csv",
             mime="text/csv", key=f"csv_{key}", on_click="ignore",
+        )
+        middle.download_button(
+            _("CSV, rows only"), lambda: export.to_csv(df, title, filters_text, as_of, context=False),
+            file_name=f"{name}_rows.csv", mime="text/csv", key=f"csv_rows_{key}", on_click="ignore",
+            help=_("Without the title, filter and date lines, for tools that read only a header and rows."),
         )
         right.download_button(
             _("Download Excel"), lambda: export.to_excel(df, title, filters_text, as_of), file_name=f"{name}.xlsx",

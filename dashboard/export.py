@@ -8,6 +8,8 @@ from datetime import date
 import polars as pl
 import xlsxwriter
 
+from dashboard.i18n import _
+
 
 # A spreadsheet reads a cell that starts with one of these as a formula (CSV injection): such text is exported with a
 # leading apostrophe, which Excel and LibreOffice show as plain text.
@@ -27,14 +29,17 @@ def neutralised(df: pl.DataFrame) -> pl.DataFrame:
 def header_lines(title: str, filters_text: str, as_of: date) -> list[str]:
     # One cell each: a comma, quote or line break in a title or filter value (a customer number, a region) would
     # start a new CSV cell, which a spreadsheet could run as a formula.
-    lines = [f"{title}", f"filters: {filters_text}", f"data as of: {as_of:%Y-%m-%d}"]
+    lines = [f"{title}", _("filters: {filters}").format(filters=filters_text),
+             _("data as of: {day}").format(day=f"{as_of:%Y-%m-%d}")]
     return [re.sub(r"[,\"\r\n\t]", " ", line) for line in lines]
 
 
-def to_csv(df: pl.DataFrame, title: str, filters_text: str, as_of: date) -> bytes:
-    """CSV with the context as leading '#' lines (read back with comment_prefix='#' / comment='#')."""
-    head = "".join(f"# {line}\n" for line in header_lines(title, filters_text, as_of))
-    return (head + neutralised(df).write_csv()).encode("utf-8")
+def to_csv(df: pl.DataFrame, title: str, filters_text: str, as_of: date, *, context: bool = True) -> bytes:
+    """UTF-8 CSV with a byte-order mark (Excel on Chinese Windows reads it as UTF-8, not as GBK). With `context`,
+    the title, filters and as-of date lead as '#' lines (read back with comment_prefix='#'); without, the rows
+    alone, for a spreadsheet or tool that chokes on them."""
+    head = "".join(f"# {line}\n" for line in header_lines(title, filters_text, as_of)) if context else ""
+    return ("\ufeff" + head + neutralised(df).write_csv()).encode("utf-8")
 
 
 def to_excel(df: pl.DataFrame, title: str, filters_text: str, as_of: date) -> bytes:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from babel.dates import format_skeleton
 from babel.numbers import format_compact_decimal, format_decimal
 
+from dashboard import i18n
 from dashboard.i18n import _, babel_locale
 
 EMPTY = "—"   # an empty value or a step that has not happened: shown, never "None" or blank
@@ -20,14 +21,20 @@ def number(value: float | int | None, digits: int = 0) -> str:
 
 
 def money(value: float | int | None) -> str:
-    """¥ with 万/亿 (zh) or K/M/B (en) above ten thousand, exact yuan below."""
+    """Yuan as a reader counts them: ¥1363.16万 and ¥1234.57亿 in Chinese; ¥13.63M, ¥286.33k in English (exact
+    yuan below ten thousand in Chinese and below a thousand in English)."""
     if value is None:
         return EMPTY
     sign = "-" if value < 0 else ""
     amount = abs(value)
-    if amount < 10_000:
-        return f"{sign}¥{format_decimal(amount, '#,##0', locale=babel_locale())}"
-    return f"{sign}¥{format_compact_decimal(amount, locale=babel_locale(), fraction_digits=2)}"
+    if i18n.language() == "zh":
+        if amount < 10_000:
+            return f"{sign}¥{format_decimal(amount, '#,##0', locale=babel_locale())}"
+        return f"{sign}¥{format_compact_decimal(amount, locale=babel_locale(), fraction_digits=2)}"
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if amount >= limit:
+            return f"{sign}¥{amount / limit:,.2f}{suffix}"
+    return f"{sign}¥{amount:,.0f}"
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -45,6 +52,20 @@ def points(change: float | None, digits: int = 1) -> str:
     sign = "+" if value > 0 else "-" if value < 0 else ""
     # TRANSLATORS: after a change of a rate, e.g. "+1.2 pts" (Chinese: 个百分点)
     return f"{sign}{text} " + _("pts")
+
+
+def change(ratio: float | None, digits: int = 1) -> str:
+    """A relative change (0.255 -> '+25.5%'); no change reads '0.0%', with no sign and no colour (see is_zero)."""
+    if ratio is None:
+        return EMPTY
+    value = round(100 * ratio, digits)
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    return sign + format_decimal(abs(value), "#,##0." + "0" * digits, locale=babel_locale()) + "%"
+
+
+def is_zero_change(text: str | None) -> bool:
+    """A change that rounds to nothing (no sign): shown neutral, never as a red or green arrow."""
+    return bool(text) and not text.startswith(("+", "-"))
 
 
 def month(day: date | datetime | None) -> str:

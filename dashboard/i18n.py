@@ -59,11 +59,14 @@ def choose_language() -> None:
 
 
 def language_switch() -> None:
-    """The sidebar's language choice, kept in the URL like the filters."""
+    """The sidebar's language choice, always written into the URL (a bound widget leaves its default value out of
+    the link, and a shared link must open in the sender's language whichever it is)."""
     import streamlit as st
 
-    st.sidebar.radio("Language / 语言", list(LANGUAGES), key="lang", bind="query-params", horizontal=True,
+    st.sidebar.radio("Language / 语言", list(LANGUAGES), key="lang", horizontal=True,
                      format_func=lambda code: LANGUAGES[code][0], label_visibility="collapsed")
+    if st.query_params.get("lang") != st.session_state["lang"]:
+        st.query_params["lang"] = st.session_state["lang"]
 
 
 def babel_locale() -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dashboard.i18n import N_
+from dashboard import formats
+from dashboard.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -160,19 +161,19 @@ def fmt(value, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if unit == "money":
-        return _money(float(value))
+        return formats.money(float(value))
     if unit == "share":
         return f"{100 * value:.1f}%"
     if unit == "ratio":
         return f"{100 * value:+.0f}%"
     if unit == "points":
-        return f"{100 * value:+.1f} pts"
+        return formats.points(value)
     if unit == "score":
         return f"{value:.1f}"
     if unit == "percent":  # already in percent, e.g. sMAPE
         return f"{value:.1f}%"
     if unit == "hours":
-        return f"{value:,.1f} h"
+        return _("{hours} h").format(hours=formats.number(value, 1))
     if unit == "count":
         return f"{int(value):,}"
     return f"{value:,.2f}"
@@ -188,18 +189,13 @@ def delta_text(name: str, current, previous) -> str | None:
         return None
     unit = METRICS[name].unit
     if unit in ("share", "ratio", "points"):
-        return f"{100 * (current - previous):+.1f} pts"
+        return formats.points(current - previous)
     if unit == "score":
-        return f"{current - previous:+.1f}"
+        change = round(current - previous, 1)
+        return f"{change:+.1f}" if change else "0.0"
     if previous == 0:
         return None
-    return f"{100 * (current - previous) / abs(previous):+.1f}%"
+    return formats.change((current - previous) / abs(previous))
 
 
-def _money(value: float) -> str:
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= limit:
-            return f"{sign}¥{value / limit:,.2f}{suffix}"
-    return f"{sign}¥{value:,.0f}"
+

@@ -124,7 +124,9 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
                 if attempt == 2:
                     raise
                 wait_for_app(page)
-        text = path.read_text()
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")   # a byte-order mark: Excel on Chinese Windows reads UTF-8
+        text = raw.decode("utf-8-sig")
         assert text.startswith("# Budget what-if") and f"region: {region}" in text
         projection = pl.read_csv(path, comment_prefix="#")
         row = projection.filter(pl.col("channel") == cheap).row(0, named=True)

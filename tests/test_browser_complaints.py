@@ -123,7 +123,9 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
             page.get_by_role("button", name="Download CSV").last.click()
         path = tmp_path / "complaints.csv"
         info.value.save_as(path)
-        text = path.read_text()
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")   # a byte-order mark: Excel on Chinese Windows reads UTF-8
+        text = raw.decode("utf-8-sig")
         assert text.startswith("# Complaints behind the bar") and f"region: {region}" in text
         rows = pl.read_csv(path, comment_prefix="#")
         assert rows["complaint_id"].to_list() == behind["complaint_id"].to_list()

@@ -48,3 +48,21 @@ def test_the_browser_fetches_nothing_from_outside_and_a_user_never_sees_a_traceb
         assert outside == []
         cookies = {c["name"] for c in page.context.cookies()}
         assert not any(name.startswith(("ajs_", "_ga")) for name in cookies)   # no tracking cookie
+
+
+def test_the_overview_answers_at_its_own_address_and_at_the_root_keeping_the_link(s_mart):
+    from tests.independent import frame
+
+    region = frame.read_tables(s_mart)["dealers"].sort("dealer_id")["region"][0]
+    with dashboard_server(s_mart) as url, chromium_page() as page:
+        page.goto(f"{url}/overview?region={region}&lang=zh")   # used to open Streamlit's "Page not found"
+        wait_for_app(page)
+        page.get_by_role("heading", name="管理层总览").wait_for()
+        assert page.get_by_text("Page not found").count() == 0
+        assert "lang=zh" in page.url   # a link copied now opens in Chinese, whatever the reader's browser says
+        page.goto(f"{url}/?region={region}&lang=en")
+        wait_for_app(page)
+        page.get_by_role("heading", name="Executive overview").wait_for()
+        page.wait_for_function("() => location.pathname.endsWith('/overview')")
+        assert page.get_by_role("combobox", name="Region").input_value() == region
+        assert "lang=en" in page.url

@@ -55,7 +55,9 @@ def test_drill_to_a_dealer_survives_a_reload_and_exports(server, s_con, tmp_path
             page.get_by_role("button", name="Download CSV").last.click()
         path = tmp_path / "export.csv"
         info.value.save_as(path)
-        text = path.read_text()
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")   # a byte-order mark: Excel on Chinese Windows reads UTF-8
+        text = raw.decode("utf-8-sig")
         assert text.startswith("# Dealer customers")
         assert f"region: {region}" in text and "data as of:" in text
         rows = pl.read_csv(path, comment_prefix="#")

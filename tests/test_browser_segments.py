@@ -55,7 +55,9 @@ def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
             page.get_by_role("button", name="Download the list (CSV)").click()
         path = tmp_path / "loyal.csv"
         info.value.save_as(path)
-        text = path.read_text()
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")   # a byte-order mark: Excel on Chinese Windows reads UTF-8
+        text = raw.decode("utf-8-sig")
         assert text.startswith("# Customer list: loyal") and f"region: {region}" in text
         rows = pl.read_csv(path, comment_prefix="#")
         assert sorted(rows["customer_id"].to_list()) == sorted(loyal["customer_id"].to_list())

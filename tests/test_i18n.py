@@ -63,7 +63,7 @@ def test_words_and_values_in_each_language(lang):
 
 @pytest.mark.parametrize(("code", "expected"), [
     ("zh", ["¥1363.16万", "¥1234.57亿", "¥9,999", "-¥2.5万", "—"]),
-    ("en", ["¥13.63M", "¥123.46B", "¥9,999", "-¥25K", "—"]),
+    ("en", ["¥13.63M", "¥123.46B", "¥10.00k", "-¥25.00k", "—"]),
 ])
 def test_money_reads_in_wan_and_yi_or_thousands(lang, code, expected):
     lang(code)
@@ -81,6 +81,8 @@ def test_dates_without_midnight_and_point_changes(lang, code, month, day, points
     assert [formats.points(v) for v in (0.012, -0.005, 0.0)] == points   # no sign on no change
     assert formats.percent(0.1234) == "12.3%" and formats.number(835_137.059) == "835,137"
     assert formats.day(None) == formats.month(None) == formats.percent(None) == "—"
+    assert [formats.change(v) for v in (0.255, -0.0004, 0.0)] == ["+25.5%", "0.0%", "0.0%"]
+    assert formats.is_zero_change("0.0%") and not formats.is_zero_change("+0.1%") and not formats.is_zero_change(None)
 
 
 def test_the_link_chooses_the_language_of_the_frame(app_env):
@@ -117,3 +119,24 @@ def test_the_overview_reads_in_chinese(app_env):
     assert any(label.startswith("NPS（净推荐值） (n=") for label in labels)
     assert [s.value for s in at.subheader][:2] == ["月度趋势", "销售来自哪里"]
     assert at.selectbox(key="drill_choice").label == "下钻到大区"
+
+
+@pytest.mark.parametrize(("code", "lines"), [
+    ("zh", ["# 客户列表", "# 筛选：2026-01-01 to 2026-11-30; region: 华东", "# 数据截至：2026-11-30"]),
+    ("en", ["# Customer list", "# filters: 2026-01-01 to 2026-11-30; region: 华东", "# data as of: 2026-11-30"]),
+])
+def test_csv_exports_carry_a_byte_order_mark_and_their_context_in_the_readers_language(lang, code, lines):
+    import polars as pl
+
+    from dashboard import export
+
+    lang(code)
+    df = pl.DataFrame({"customer_id": ["C000123"], "city": ["柳州市"]})
+    data = export.to_csv(df, "客户列表" if code == "zh" else "Customer list",
+                         "2026-01-01 to 2026-11-30; region: 华东", date(2026, 11, 30))
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[:3] == lines
+    assert text.splitlines()[3:] == ["customer_id,city", "C000123,柳州市"]
+    rows_only = export.to_csv(df, "t", "none", date(2026, 11, 30), context=False)
+    assert rows_only == "\ufeffcustomer_id,city\nC000123,柳州市\n".encode("utf-8")
