@@ -40,9 +40,12 @@ def language() -> str:
     """The session's language code ('zh' or 'en')."""
     try:
         import streamlit as st
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-        lang = st.session_state.get("lang")
-    except Exception:   # no Streamlit session: a test or a command
+        # Outside a page's run (a test, a command, a worker thread) there is no session to ask: reading
+        # st.session_state there logs a warning on every call, which flooded a server's log.
+        lang = st.session_state.get("lang") if get_script_run_ctx(suppress_warning=True) else None
+    except Exception:
         lang = None
     return lang if lang in LANGUAGES else DEFAULT
 
@@ -59,10 +62,11 @@ def choose_language() -> None:
 
 
 def language_switch() -> None:
-    """The sidebar's language choice, always written into the URL (a bound widget leaves its default value out of
-    the link, and a shared link must open in the sender's language whichever it is)."""
+    """The sidebar's language choice, kept in the URL: a shared link opens in the sender's language."""
     import streamlit as st
 
+    # Written into the URL rather than bound to it: a bound widget leaves its default value out of the link, and a
+    # shared link must open in the sender's language whichever it is.
     st.sidebar.radio("Language / 语言", list(LANGUAGES), key="lang", horizontal=True,
                      format_func=lambda code: LANGUAGES[code][0], label_visibility="collapsed")
     if st.query_params.get("lang") != st.session_state["lang"]:

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -27,10 +28,13 @@ def dashboard_server(mart: Path):
     """`streamlit run app.py` on a free loopback port against the given mart; yields its base URL."""
     port = free_port()
     env = {**os.environ, "CRM_MART": str(mart)}
+    # The server's output goes to a file: a pipe nobody reads fills up, and the server then blocks on its next log
+    # line (seen: a page that stopped updating mid-test).
+    log = tempfile.NamedTemporaryFile(prefix="dashboard-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -43,7 +47,7 @@ def dashboard_server(mart: Path):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the dashboard server did not start:\n" + proc.stdout.read().decode(errors="replace"))
+                raise RuntimeError("the dashboard server did not start:\n" + Path(log.name).read_text(errors="replace"))
             time.sleep(0.3)
         yield url
     finally:
@@ -52,6 +56,8 @@ def dashboard_server(mart: Path):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
 
 
 @contextmanager
