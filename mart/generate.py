@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mart import demo_names as zh
 from mart.build import build_mart
 
 DEFAULT_END_ON = date(2026, 11, 30)
@@ -346,6 +347,10 @@ _CITY_LIST = [(pi, c) for pi, p in enumerate(PROVINCES) for c in p[3]]
 _PROVINCE_REGION = np.array([REGIONS.index(p[0]) for p in PROVINCES])
 _CITY_PROVINCE = np.array([pi for pi, _ in _CITY_LIST])
 _CITY_NAMES = [c for _, c in _CITY_LIST]
+# The names the demo writes (mart/demo_names.py): the mart holds Chinese names, as a Chinese automaker's does.
+_ZH_REGIONS = [zh.REGION[r] for r in REGIONS]
+_ZH_PROVINCES = [zh.PROVINCE[p[1]] for p in PROVINCES]
+_ZH_CITIES = [zh.city_name(c) for c in _CITY_NAMES]
 
 
 def _make_dealers(rng: np.random.Generator, n: int, cal: _Calendar) -> _Dealers:
@@ -396,7 +401,7 @@ def _make_dealers(rng: np.random.Generator, n: int, cal: _Calendar) -> _Dealers:
         cname = _CITY_NAMES[c]
         districts = CITY_DISTRICTS.get(cname, ()) + GENERIC_DISTRICTS
         dist = districts[k % len(districts)]
-        names.append(f"{cname} {dist} 4S" if k < len(districts) else f"{cname} {dist} No.{k // len(districts) + 1} 4S")
+        names.append(zh.dealer_name(cname, dist, int(c) + k))
     return _Dealers(_PROVINCE_REGION[province], province, city, names, tier, opened, quality, size)
 
 
@@ -553,7 +558,7 @@ class _Demo:
                 theme = care_season.get(day.month, themes[2][k])
             else:
                 theme = themes[int(t)][k]
-            name = f"{day.year} {REGIONS[r] + ' ' if r >= 0 else ''}{theme}"
+            name = f"{day.year}年{zh.REGION[REGIONS[r]] if r >= 0 else ''}{zh.CAMPAIGN_THEME[theme]}"
             seen[name] = seen.get(name, 0) + 1
             names.append(name if seen[name] == 1 else f"{name} {seen[name]}")
         return names
@@ -1024,17 +1029,17 @@ class _Demo:
         out["dealers"] = pa.table({
             "dealer_id": pa.array(np.arange(1, nd + 1, dtype=np.int32)),
             "dealer_name": pa.array(d.name),
-            "region": _dict_array(d.region, REGIONS),
-            "province": _dict_array(d.province, [p[1] for p in PROVINCES]),
-            "city": _dict_array(d.city, _CITY_NAMES),
+            "region": _dict_array(d.region, _ZH_REGIONS),
+            "province": _dict_array(d.province, _ZH_PROVINCES),
+            "city": _dict_array(d.city, _ZH_CITIES),
             "tier": _dict_array(d.tier, TIERS),
             "opened_on": day(d.opened),
         })
         launch = np.array([(cal.first_of_month(p[4]) - cal.start).days for p in PRODUCTS])
         out["products"] = pa.table({
             "product_id": pa.array([p[0] for p in PRODUCTS]),
-            "product_name": pa.array([p[1] for p in PRODUCTS]),
-            "category": pa.array([p[2] for p in PRODUCTS]),
+            "product_name": pa.array([zh.PRODUCT_NAME[p[1]] for p in PRODUCTS]),
+            "category": pa.array([zh.CATEGORY[p[2]] for p in PRODUCTS]),
             "launched_on": day(launch),
             "list_price": pa.array(PRODUCT_PRICE),
         })
@@ -1048,7 +1053,7 @@ class _Demo:
             "end_on": day(self.c_end),
             "budget": pa.array(self.c_budget),
             "actual_cost": pa.array(self.c_cost),
-            "target_region": _dict_array(np.maximum(self.c_target, 0), REGIONS, self.c_target < 0),
+            "target_region": _dict_array(np.maximum(self.c_target, 0), _ZH_REGIONS, self.c_target < 0),
         })
 
         # customers: ids in order of creation
@@ -1082,9 +1087,10 @@ class _Demo:
             "customer_type": _dict_array(perm(self.cust_type), CUSTOMER_TYPES),
             "gender": _dict_array(perm(gender), GENDERS, perm(fleet | (rng.random(N) < 0.02))),
             "birth_year": pa.array(perm(birth).astype(np.int16), mask=perm(fleet | (rng.random(N) < 0.04))),
-            "province": _dict_array(perm(_CITY_PROVINCE[city]), [p[1] for p in PROVINCES], perm(no_address & (u > 0.99))),
-            "city": _dict_array(perm(city), _CITY_NAMES, perm(no_address)),
-            "income_band": _dict_array(perm(income), INCOME_BANDS, perm(fleet | (rng.random(N) < 0.06))),
+            "province": _dict_array(perm(_CITY_PROVINCE[city]), _ZH_PROVINCES, perm(no_address & (u > 0.99))),
+            "city": _dict_array(perm(city), _ZH_CITIES, perm(no_address)),
+            "income_band": _dict_array(perm(income), [zh.INCOME_BAND[b] for b in INCOME_BANDS],
+                                       perm(fleet | (rng.random(N) < 0.06))),
             "acquisition_channel": _dict_array(perm(self.cust_acq), CHANNELS, perm(rng.random(N) < 0.02)),
             "home_dealer_id": pa.array(perm(self.cust_dealer + 1).astype(np.int32)),
             "created_on": day(perm(self.cust_created)),
@@ -1111,7 +1117,8 @@ class _Demo:
             "quoted_at": ts(lts[2], lts[2] < 0),
             "closed_at": ts(L(self.l_closed), L(self.l_closed) < 0),
             "outcome": _dict_array(L(self.l_outcome), OUTCOMES),
-            "lost_reason": _dict_array(np.maximum(L(self.l_reason), 0), LOST_REASONS, L(self.l_reason) < 0),
+            "lost_reason": _dict_array(np.maximum(L(self.l_reason), 0), [zh.LOST_REASON[r] for r in LOST_REASONS],
+                                       L(self.l_reason) < 0),
             "customer_id": pa.array(cid[np.maximum(L(self.l_cust), 0)], mask=L(self.l_cust) < 0),
         })
         self.log(f"ids given: {N:,} customers, {nl:,} leads")
@@ -1168,8 +1175,8 @@ class _Demo:
             "customer_id": pa.array(cid[k["cust"][ko]]),
             "dealer_id": pa.array((k["dealer"][ko] + 1).astype(np.int32)),
             "product_id": _dict_array(np.maximum(k["product"][ko], 0), [p[0] for p in PRODUCTS], k["product"][ko] < 0),
-            "channel": _dict_array(k["channel"][ko], COMPLAINT_CHANNELS),
-            "category": _dict_array(k["category"][ko], COMPLAINT_CATEGORIES),
+            "channel": _dict_array(k["channel"][ko], [zh.COMPLAINT_CHANNEL[c] for c in COMPLAINT_CHANNELS]),
+            "category": _dict_array(k["category"][ko], [zh.COMPLAINT_CATEGORY[c] for c in COMPLAINT_CATEGORIES]),
             "severity": _dict_array(k["severity"][ko], SEVERITIES),
             "received_at": ts(k["received"][ko]),
             "dispatched_at": ts(st[0], st[0] < 0),

@@ -138,7 +138,7 @@ def test_the_list_behind_a_bar_is_exactly_its_complaints(list_by, tables, mart, 
         "status": "acknowledged",
         "age_bucket": "over 4 weeks",
         "severity": "critical",
-        "category": "billing",
+        "category": "费用结算",   # billing
         "region": tables["dealers"].sort("dealer_id")["region"][0],
         "dealer": str(k.filter(pl.col("is_in_period"))["dealer_id"].mode().sort()[0]),
     }[list_by]

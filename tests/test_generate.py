@@ -142,12 +142,15 @@ def test_dealer_names_unique_and_regions_real(s_con):
     n, names = s_con.execute("select count(*), count(distinct dealer_name) from dealers").fetchall()[0]
     assert names == n
     regions = {r for (r,) in s_con.execute("select distinct region from dealers").fetchall()}
-    assert regions == {"East", "South", "North", "Central", "Southwest", "Northwest", "Northeast"}
+    assert regions == {"华东", "华南", "华北", "华中", "西南", "西北", "东北"}
     wrong = s_con.execute("""
         select province, region from dealers
-        where (province, region) not in (('Zhejiang', 'East'), ('Guangdong', 'South'), ('Beijing', 'North'),
-               ('Hubei', 'Central'), ('Sichuan', 'Southwest'), ('Shaanxi', 'Northwest'), ('Liaoning', 'Northeast'))
-          and province in ('Zhejiang', 'Guangdong', 'Beijing', 'Hubei', 'Sichuan', 'Shaanxi', 'Liaoning')""").fetchall()
+        where (province, region) not in (('浙江省', '华东'), ('广东省', '华南'), ('北京市', '华北'),
+               ('湖北省', '华中'), ('四川省', '西南'), ('陕西省', '西北'), ('辽宁省', '东北'))
+          and province in ('浙江省', '广东省', '北京市', '湖北省', '四川省', '陕西省', '辽宁省')""").fetchall()
+    # names as a Chinese automaker's mart holds them: a company name per dealer, the city it sits in
+    assert all(name.endswith("汽车销售服务有限公司") for (name,) in s_con.execute("select dealer_name from dealers").fetchall())
+    assert s_con.execute("select count(*) from dealers where not starts_with(dealer_name, replace(city, '市', ''))").fetchone() == (0,)
     assert wrong == []
     assert one(s_con, "select count(*) from dealers where tier not in ('A', 'B', 'C')") == 0
     assert one(s_con, "select count(*) from dealers where opened_on > $s", {"s": START_ON}) >= 2  # some opened mid-history
@@ -198,7 +201,7 @@ def test_lead_funnel_timestamps_in_order(s_con):
     outcomes = dict(s_con.execute("select outcome, count(*) from leads group by 1").fetchall())
     assert set(outcomes) == {"open", "won", "lost"}
     reasons = {r for (r,) in s_con.execute("select distinct lost_reason from leads where lost_reason is not null").fetchall()}
-    assert reasons == {"price", "competitor", "financing", "no_response", "delivery_time"}
+    assert reasons == {"价格因素", "选择竞品", "贷款未批", "联系不上", "交车周期长"}
 
 
 def test_each_won_lead_has_exactly_one_matching_sale(s_con):
@@ -461,7 +464,7 @@ def test_monthly_units_dip_at_new_year_and_peak_at_year_end(s_con):
 
 def test_units_grow_and_ev_share_rises(s_con):
     rows = dict(s_con.execute("""
-        select year(sold_on), [sum(quantity), sum(quantity) filter (where category = 'EV') / sum(quantity)]
+        select year(sold_on), [sum(quantity), sum(quantity) filter (where category = '新能源') / sum(quantity)]
         from sales join products using (product_id) where year(sold_on) in (2022, 2025) group by 1""").fetchall())
     assert rows[2025][0] > rows[2022][0]
     assert rows[2025][1] > rows[2022][1] + 0.1
@@ -469,14 +472,14 @@ def test_units_grow_and_ev_share_rises(s_con):
 
 def test_regions_differ_in_size(s_con):
     units = dict(s_con.execute("select region, sum(quantity) from sales join dealers using (dealer_id) group by 1").fetchall())
-    assert max(units, key=units.get) == "East"
-    assert units["East"] > 3 * units["Northeast"]
+    assert max(units, key=units.get) == "华东"
+    assert units["华东"] > 3 * units["东北"]
 
 
 def test_a_model_with_a_known_issue_draws_more_quality_complaints(s_con):
     rates = dict(s_con.execute("""
         with sold as (select product_id, count(*) as n from sales group by 1),
-        quality as (select product_id, count(*) as k from complaints where category = 'product_quality' group by 1)
+        quality as (select product_id, count(*) as k from complaints where category = '产品质量' group by 1)
         select product_id, coalesce(k, 0) / n from sold left join quality using (product_id)""").fetchall())
     others = sorted(v for p, v in rates.items() if p != "SUV-06")
     assert rates["SUV-06"] > 1.5 * others[len(others) // 2]
