@@ -37,22 +37,14 @@ def build_mart(
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(db_path)
-    tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
-    _remove(tmp)
-    con = duckdb.connect(str(tmp))
-    try:
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(unenforced_schema())
         _carry_over_load_log(con, db_path)
         fill(con)
         finish(con, source=source, scale=scale, seed=seed)
-        con.close()
-    except BaseException:
-        con.close()
-        _remove(tmp)
-        raise
-    os.replace(tmp, db_path)
-    return db_path
+
+    return _aside(db_path, work)
 
 
 def append_mart(db_path: str | Path, fill: Callable[[duckdb.DuckDBPyConnection], None], *, source: str) -> Path:
@@ -61,14 +53,25 @@ def append_mart(db_path: str | Path, fill: Callable[[duckdb.DuckDBPyConnection],
     As with build_mart, any exception removes the copy and re-raises: the mart stays as it was.
     """
     db_path = Path(db_path)
+
+    def work(con: duckdb.DuckDBPyConnection) -> None:
+        fill(con)
+        finish(con, source=source)
+
+    return _aside(db_path, work, start_from=db_path)
+
+
+def _aside(db_path: Path, work: Callable[[duckdb.DuckDBPyConnection], None], start_from: Path | None = None) -> Path:
+    """Run `work` on a new file beside db_path (a copy of `start_from`, or empty) and swap it in when it succeeds;
+    any exception removes the new file and re-raises, leaving db_path as it was."""
     remove_leftovers(db_path)
     tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
     _remove(tmp)
-    shutil.copyfile(db_path, tmp)
+    if start_from is not None:
+        shutil.copyfile(start_from, tmp)
     con = duckdb.connect(str(tmp))
     try:
-        fill(con)
-        finish(con, source=source)
+        work(con)
         con.close()
     except BaseException:
         con.close()

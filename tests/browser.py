@@ -103,3 +103,14 @@ def wait_for_app(page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
     )
     page.wait_for_timeout(300)
+
+
+def reveal_personal_fields(page, reason: str) -> None:
+    """On Customer 360: open the personal fields, type the reason, and switch the reveal on."""
+    page.get_by_text("Personal fields", exact=True).click()
+    box = page.get_by_role("textbox", name="Reason for revealing personal fields")
+    box.fill(reason)
+    box.press("Enter")
+    wait_for_app(page)
+    page.get_by_text("Reveal personal fields", exact=True).click()
+    wait_for_app(page)

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from queries.filters import Filters
-from tests.browser import chromium_page, choose, dashboard_server, wait_for_app
+from tests.browser import chromium_page, choose, dashboard_server, reveal_personal_fields, wait_for_app
 from tests.independent import frame, segments as independent
 
 pytestmark = pytest.mark.browser
@@ -76,13 +76,7 @@ def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
         page.get_by_text("hidden", exact=True).first.wait_for(state="attached")
         city = t["customers"].filter(pl.col("customer_id") == first)["city"][0]
         assert page.get_by_text(city, exact=True).count() == 0
-        page.get_by_text("Personal fields", exact=True).click()
-        reason = page.get_by_role("textbox", name="Reason for revealing personal fields")
-        reason.fill("checking the segment list")
-        reason.press("Enter")
-        wait_for_app(page)
-        page.get_by_text("Reveal personal fields", exact=True).click()
-        wait_for_app(page)
+        reveal_personal_fields(page, "checking the segment list")
         page.get_by_text("Personal fields are shown").wait_for()
         page.get_by_text(city, exact=True).first.wait_for(state="attached")
         assert "reveal" not in unquote(page.url)  # revealing is never part of a shareable link

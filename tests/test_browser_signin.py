@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.browser import wait_for_app
+from tests.browser import reveal_personal_fields, wait_for_app
 from tests.independent import frame
 from tests.oidc import auth_server, chromium, new_page, oidc_provider, sign_in
 
@@ -95,13 +95,7 @@ def test_a_reveal_and_an_export_each_leave_an_audit_row(server, people, tmp_path
     with chromium() as browser:
         page = open_signed_in(browser, server, "rm@example.com", f"customer?customer_id={mine['customer_id']}")
         page.get_by_text(f"Customer {mine['customer_id']} ·").first.wait_for()
-        page.get_by_text("Personal fields", exact=True).click()
-        reason = page.get_by_role("textbox", name="Reason for revealing personal fields")
-        reason.fill("callback on complaint")
-        reason.press("Enter")
-        wait_for_app(page)
-        page.get_by_text("Reveal personal fields", exact=True).click()
-        wait_for_app(page)
+        reveal_personal_fields(page, "callback on complaint")
         page.get_by_text("This reveal is in the audit log").wait_for()
         assert mine["city"] in page.inner_text("body")
         with page.expect_download() as download:
