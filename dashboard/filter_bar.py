@@ -35,8 +35,10 @@ def render(as_of: date, first_on: date, segments_present: list[str]) -> Filters:
         _("Period"), value=default_period(as_of, first_on), min_value=first_on, max_value=as_of,
         key="period", bind="query-params", format="YYYY-MM-DD",
     )
-    compare = bar.selectbox(_("Compare with"), [COMPARE_PREVIOUS, COMPARE_LAST_YEAR], key="compare", bind="query-params",
-                            format_func=lambda c: pgettext("compare", c))
+    # Option labels are looked up now, in this run's language: a format_func is also called outside the run.
+    compares = {c: pgettext("compare", c) for c in (COMPARE_PREVIOUS, COMPARE_LAST_YEAR)}
+    compare = bar.selectbox(_("Compare with"), list(compares), key="compare", bind="query-params",
+                            format_func=compares.get)
 
     regions = dealers["region"].unique().sort().to_list()
     region = bar.selectbox(_("Region"), regions, index=None, placeholder=_("All regions"), key="region", bind="query-params")
@@ -57,9 +59,10 @@ def render(as_of: date, first_on: date, segments_present: list[str]) -> Filters:
         format_func=lambda p: product_names.get(p, p),
     )
     segments = bar.multiselect(_("Segment"), segments_present, key="segment", bind="query-params",
-                               placeholder=_("All segments"), format_func=lambda t: pgettext("customer_type", t))
+                               placeholder=_("All segments"),
+                               format_func={t: pgettext("customer_type", t) for t in segments_present}.get)
     channels = bar.multiselect(_("Channel"), CHANNELS, key="channel", bind="query-params", placeholder=_("All channels"),
-                               format_func=lambda c: pgettext("channel", c))
+                               format_func={c: pgettext("channel", c) for c in CHANNELS}.get)
 
     start_on, end_on = _period_bounds(period, as_of)
     return Filters(

@@ -96,11 +96,7 @@ def test_the_link_chooses_the_language_of_the_frame(app_env):
     assert any(i.value == "演示模式：无需登录，显示全部数据。" for i in at.sidebar.info)
     assert at.sidebar.selectbox(key="region").placeholder == "全部大区"
     assert at.radio(key="lang").value == "zh"
-    # A new session for English: AppTest cannot rerun a selectbox whose labels differ from its values (the
-    # comparison's 上一期间), so the switch itself is not driven here.
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = "en"
-    at.run()
+    at.radio(key="lang").set_value("en").run()   # the sidebar switch
     assert not at.exception
     assert [h.value for h in at.sidebar.header] == ["Filters"]
     assert at.sidebar.selectbox(key="region").placeholder == "All regions"
@@ -140,3 +136,21 @@ def test_csv_exports_carry_a_byte_order_mark_and_their_context_in_the_readers_la
     assert text.splitlines()[3:] == ["customer_id,city", "C000123,柳州市"]
     rows_only = export.to_csv(df, "t", "none", date(2026, 11, 30), context=False)
     assert rows_only == "\ufeffcustomer_id,city\nC000123,柳州市\n".encode("utf-8")
+
+
+def test_the_dealer_scorecard_reads_in_chinese(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.switch_page("views/dealer_scorecard.py").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["经销商评分卡"]
+    assert at.selectbox(key="rank_by").label == "排名依据"
+    headline = next(md.value for md in at.markdown if md.value.startswith("**全国"))
+    assert headline.startswith("**全国每家经销商平均销售收入：¥") and "各大区每家经销商平均：" in headline
+    at.selectbox(key="rank_by").set_value("nps").run()
+    assert not at.exception
+    assert any(c.value.startswith("样本（nps responses）少于") for c in at.caption)
+    assert next(md.value for md in at.markdown if md.value.startswith("**全国")).startswith("**全国NPS（净推荐值）：")
