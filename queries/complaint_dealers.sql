@@ -47,9 +47,10 @@ rolled_up as (
     select
         case when grouping(dealer_id) = 0 then 'dealer' when grouping(region) = 0 then 'region' else 'national' end as level,
         dealer_id,
-        any_value(dealer_name) as dealer_name,
+        -- a region or national row is named by its level and region, never by one of its dealers
+        case when grouping(dealer_id) = 0 then any_value(dealer_name) end as dealer_name,
         region,
-        any_value(province) as province,
+        case when grouping(dealer_id) = 0 then any_value(province) end as province,
         count(*) as count_dealers,
         sum(count_customers)::bigint as count_customers,
         sum(complaints_received)::bigint as complaints_received,

@@ -12,7 +12,8 @@ rolled_up as (
         case when grouping(dealer_id) = 0 then 'dealer' when grouping(region) = 0 then 'region' else 'national' end as level,
         region,
         dealer_id,
-        any_value(dealer_name) as dealer_name,
+        -- a region or national row is named by its level and region, never by one of its dealers
+        case when grouping(dealer_id) = 0 then any_value(dealer_name) end as dealer_name,
         step_order,
         any_value(step) as step,
         any_value(owner) as owner,

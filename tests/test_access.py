@@ -342,3 +342,15 @@ def test_a_limited_person_sees_only_the_campaigns_that_reached_them_without_thei
     want = dict(zip(in_scope["campaign_id"], in_scope["cost_in_scope"]))
     for campaign, cost in zip(mine["campaign_id"], mine["cost_in_scope"]):
         assert cost == pytest.approx(want[campaign], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["complaint_dealers", "complaint_step_times", "dealer_scorecard"])
+def test_region_and_national_rows_are_named_as_such_not_after_one_of_their_dealers(mart, as_of, year, name):
+    # Used to break: any_value(dealer_name) labelled a region's row with some dealer's name.
+    extra = {"as_of": as_of} if name.startswith("complaint") else {}
+    got = runner.run(mart, name, year, **extra)
+    rolled = got.filter(pl.col("level") != "dealer")
+    assert rolled.height > 0 and rolled["dealer_name"].null_count() == rolled.height
+    assert got.filter(pl.col("level") == "dealer")["dealer_name"].null_count() == 0
+    if "province" in got.columns:
+        assert rolled["province"].null_count() == rolled.height
