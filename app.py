@@ -8,7 +8,6 @@ from dashboard import auth, data, filter_bar, formats, i18n
 from dashboard.i18n import N_, _
 from queries import runner
 
-
 # (file, title, icon, url path); the first a role may open is its home page.
 PAGES = [
     ("views/overview.py", N_("Executive overview"), ":material/monitoring:", "overview"),
@@ -56,7 +55,9 @@ def main() -> None:
     st.session_state["filters"] = filter_bar.render(as_of, first_on, info["customer_types"].to_list()[0] or [])
     st.session_state["data_as_of"] = as_of
     # The source's name only: a load's source is a folder path on the server.
-    st.sidebar.caption(_("Data as of {day} · source: {source}").format(day=formats.day(as_of), source=Path(info['source'][0]).name))
+    source = Path(info["source"][0]).name
+    st.sidebar.caption(_("Data as of {day} · source: {source}").format(
+        day=formats.day(as_of), source=_("demo data") if source == "demo" else source))
     filter_bar.show_url_notice()
     page.run()
 

@@ -7,14 +7,15 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboard import data, export, filter_bar, formats
+from dashboard import data, export, filter_bar, formats, i18n
 from dashboard.i18n import _
 from dashboard.metrics import METRICS, delta_text, format_metric
 from queries.filters import Filters
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    """A file name from a title, in any script ('关键指标' stays; it once became an empty name)."""
+    return re.sub(r"[^\w]+", "_", text.lower()).strip("_") or "rows"
 
 
 def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | None = None) -> None:
@@ -39,6 +40,7 @@ def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | Non
         chart_data=spark_values or None,
         chart_type="line",
         border=True,
+        height="stretch",   # the tiles of a row as tall as the tallest: an even grid, with or without a sparkline
     )
 
 
@@ -51,21 +53,25 @@ def rows_and_sql(df: pl.DataFrame, dataset: str, title: str, filters: Filters | 
     with st.expander(_("Rows and SQL: {title}").format(title=title)):
         st.dataframe(df, hide_index=True, width="stretch")
         st.code(data.sql_of(dataset), language="sql")
-        filters_text = filters.describe() if filters else "none (whole mart)"
+        filters_text = filter_bar.describe(filters) if filters else _("none (whole mart)")
         # The files are made only when someone clicks, not on every rerun.
         name = slug(title)
         left, middle, right = st.columns(3)
+        # The files are made when the button is clicked, outside this run: in the language of now.
+        lang = i18n.language()
         left.download_button(
-            _("Download CSV"), lambda: export.to_csv(df, title, filters_text, as_of), file_name=f"{name}.csv",
+            _("Download CSV"), i18n.in_language(lang, lambda: export.to_csv(df, title, filters_text, as_of)),
+            file_name=f"{name}.csv",
             mime="text/csv", key=f"csv_{key}", on_click="ignore",
         )
         middle.download_button(
-            _("CSV, rows only"), lambda: export.to_csv(df, title, filters_text, as_of, context=False),
+            _("CSV, rows only"), i18n.in_language(lang, lambda: export.to_csv(df, title, filters_text, as_of, context=False)),
             file_name=f"{name}_rows.csv", mime="text/csv", key=f"csv_rows_{key}", on_click="ignore",
             help=_("Without the title, filter and date lines, for tools that read only a header and rows."),
         )
         right.download_button(
-            _("Download Excel"), lambda: export.to_excel(df, title, filters_text, as_of), file_name=f"{name}.xlsx",
+            _("Download Excel"), i18n.in_language(lang, lambda: export.to_excel(df, title, filters_text, as_of)),
+            file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
             on_click="ignore",
         )
@@ -87,3 +93,18 @@ def breadcrumb(filters: Filters, dealer_name: str | None) -> None:
             label if not is_last else f"**{label}**", key=f"crumb_{i}", disabled=is_last,
             on_click=filter_bar.drill_up, args=(level,), type="tertiary",
         )
+
+
+def bound_tabs(key: str, labels: dict[str, str], context: str | None = "tab") -> list[str]:
+    """Tab labels in the reader's language for st.tabs(..., key=key, bind="query-params"), whose link value is the
+    open tab's label. `labels` maps each tab's English message to its label now (looked up by the caller, so the
+    catalog finds the literal); a tab named in another language (a link shared from an English session, a language
+    switch) becomes the same tab's label in this one, set through the session, which the bound tabs read on this run.
+    Without this Streamlit finds no such tab and opens the first."""
+    chosen = st.session_state.get(key) or st.query_params.get(key)
+    if chosen and chosen not in labels.values():
+        for message, label in labels.items():
+            if chosen == message or chosen in {i18n.catalog(code).get((context, message)) for code in i18n.LANGUAGES}:
+                st.session_state[key] = label
+                break
+    return list(labels.values())

@@ -8,8 +8,8 @@ from datetime import date
 import polars as pl
 import xlsxwriter
 
+from dashboard.columns import column
 from dashboard.i18n import _
-
 
 # A spreadsheet reads a cell that starts with one of these as a formula (CSV injection): such text is exported with a
 # leading apostrophe, which Excel and LibreOffice show as plain text.
@@ -26,6 +26,14 @@ def neutralised(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def headed(df: pl.DataFrame) -> pl.DataFrame:
+    """The frame with its columns' human headers in the reader's language (a header two columns share keeps the
+    column's name beside it, so that no two columns of a file are named alike)."""
+    labels = [_(column(name).label) for name in df.columns]
+    unique = [label if labels.count(label) == 1 else f"{label} ({name})" for label, name in zip(labels, df.columns)]
+    return df.rename(dict(zip(df.columns, unique)))
+
+
 def header_lines(title: str, filters_text: str, as_of: date) -> list[str]:
     # One cell each: a comma, quote or line break in a title or filter value (a customer number, a region) would
     # start a new CSV cell, which a spreadsheet could run as a formula.
@@ -39,7 +47,7 @@ def to_csv(df: pl.DataFrame, title: str, filters_text: str, as_of: date, *, cont
     the title, filters and as-of date lead as '#' lines (read back with comment_prefix='#'); without, the rows
     alone, for a spreadsheet or tool that chokes on them."""
     head = "".join(f"# {line}\n" for line in header_lines(title, filters_text, as_of)) if context else ""
-    return ("\ufeff" + head + neutralised(df).write_csv()).encode("utf-8")
+    return ("\ufeff" + head + neutralised(headed(df)).write_csv()).encode("utf-8")
 
 
 def to_excel(df: pl.DataFrame, title: str, filters_text: str, as_of: date) -> bytes:
@@ -47,7 +55,7 @@ def to_excel(df: pl.DataFrame, title: str, filters_text: str, as_of: date) -> by
     buffer = io.BytesIO()
     # strings_to_formulas off: xlsxwriter would otherwise turn text such as =HYPERLINK(...) into a live formula.
     with xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False}) as workbook:
-        neutralised(df).write_excel(workbook=workbook, worksheet="data", autofit=True)
+        neutralised(headed(df)).write_excel(workbook=workbook, worksheet="data", autofit=True)
         about = workbook.add_worksheet("about")
         for row, line in enumerate(header_lines(title, filters_text, as_of)):
             about.write_string(row, 0, line)

@@ -27,7 +27,7 @@ def default_period(as_of: date, first_on: date | None = None) -> tuple[date, dat
 def render(as_of: date, first_on: date, segments_present: list[str]) -> Filters:
     dealers = data.load("filter_dealers")
     products = data.load("filter_products")
-    _notice_invalid_url_values(dealers, products, segments_present)
+    _notice_invalid_url_values(dealers, products, segments_present, (first_on, as_of))
 
     bar = st.sidebar
     bar.header(_("Filters"))
@@ -71,6 +71,22 @@ def render(as_of: date, first_on: date, segments_present: list[str]) -> Filters:
     )
 
 
+def describe(filters: Filters) -> str:
+    """One line naming the active filters in the reader's language, for captions and exports."""
+    parts = [_("{start} to {end}").format(start=f"{filters.start_on:%Y-%m-%d}", end=f"{filters.end_on:%Y-%m-%d}")]
+    for key, values in (
+        ("region", [filters.region] if filters.region else []),
+        ("province", [filters.province] if filters.province else []),
+        ("dealer", [filters.dealer_id] if filters.dealer_id is not None else []),
+        ("product", list(filters.product_ids)),
+        ("segment", [pgettext("customer_type", t) for t in filters.customer_types]),
+        ("channel", [pgettext("channel", c) for c in filters.channels]),
+    ):
+        if values:
+            parts.append(_("{filter}: {values}").format(filter=pgettext("filter", key), values=", ".join(map(str, values))))
+    return _("; ").join(parts)
+
+
 def dealer_label(dealer_id: str, name: str) -> str:
     return f"{name} (#{dealer_id})"
 
@@ -106,8 +122,10 @@ def _period_bounds(period, as_of: date) -> tuple[date, date]:
     return period, period
 
 
-def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, segments: list[str]) -> None:
-    """Streamlit drops URL values that match no option; say so once, on the first run of a session."""
+def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, segments: list[str],
+                               data_range: tuple[date, date]) -> None:
+    """Streamlit drops URL values that match no option (or a date outside the data) and uses the default; say so
+    once, on the first run of a session, naming the value (shortened) and what is shown instead."""
     if st.session_state.get("_url_checked"):
         return
     st.session_state["_url_checked"] = True
@@ -132,10 +150,11 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
     labels = {dealer_label(d, n) for d, n in zip(scope["dealer_id"].to_list(), scope["dealer_name"].to_list())}
     if dealer is not None and dealer not in labels:
         problems.append(_("dealer {value} is not a dealer you can see in the chosen area").format(value=quoted(dealer)))
+    # A bound widget keeps its option's label in the link (in the link's language), not the stored value.
     allowed = {
         "product": set(products["product_name"].to_list()),
-        "segment": set(segments),
-        "channel": set(CHANNELS),
+        "segment": {pgettext("customer_type", t) for t in segments},
+        "channel": {pgettext("channel", c) for c in CHANNELS},
     }
     for key, options in allowed.items():
         for value in params.get_all(key):
@@ -144,15 +163,21 @@ def _notice_invalid_url_values(dealers: pl.DataFrame, products: pl.DataFrame, se
                     problems.append(_("{filter} {value} is not one of the choices").format(filter=pgettext("filter", key),
                                                                                            value=quoted(part)))
     compare = params.get("compare")
-    if compare is not None and compare not in (COMPARE_PREVIOUS, COMPARE_LAST_YEAR):
+    if compare is not None and compare not in {pgettext("compare", c) for c in (COMPARE_PREVIOUS, COMPARE_LAST_YEAR)}:
         problems.append(_("{filter} {value} is not one of the choices").format(filter=pgettext("filter", "compare"),
                                                                                value=quoted(compare)))
+    first_on, as_of = data_range
     for value in params.get_all("period"):
         for part in value.split(","):
             try:
-                date.fromisoformat(part)
+                day = date.fromisoformat(part)
             except ValueError:
                 problems.append(_("period {value} is not a date (YYYY-MM-DD)").format(value=quoted(part)))
+                continue
+            if not first_on <= day <= as_of:
+                problems.append(_("period {value} is outside the data ({start} to {end}), so the last twelve months "
+                                  "are shown").format(value=quoted(part), start=f"{first_on:%Y-%m-%d}",
+                                                      end=f"{as_of:%Y-%m-%d}"))
     if problems:
         st.session_state["_url_notice"] = _("Some values in the link were ignored: {problems}.").format(
             problems="; ".join(problems))

@@ -2,6 +2,7 @@
 on a page. Money is in yuan: 万 and 亿 in Chinese (¥1363.16万), thousands separators and K/M/B in English."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from babel.dates import format_skeleton
@@ -20,9 +21,17 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return format_decimal(value, pattern, locale=babel_locale())
 
 
-def money(value: float | int | None) -> str:
+def money(value: float | int | None, *, trim: bool = False) -> str:
     """Yuan as a reader counts them: ¥1363.16万 and ¥1234.57亿 in Chinese; ¥13.63M, ¥286.33k in English (exact
-    yuan below ten thousand in Chinese and below a thousand in English)."""
+    yuan below ten thousand in Chinese and below a thousand in English). `trim` drops a fraction's trailing zeros
+    (an axis tick: ¥2.5M, not ¥2.50M)."""
+    if trim:
+        text = money(value)
+        fraction = re.search(r"\.(\d+)", text)
+        if fraction:
+            kept = fraction.group(1).rstrip("0")
+            text = text.replace(fraction.group(0), "." + kept if kept else "", 1)
+        return text
     if value is None:
         return EMPTY
     sign = "-" if value < 0 else ""

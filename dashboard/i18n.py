@@ -7,8 +7,12 @@ The language is the session's: the URL's `lang` (a shared link opens in the send
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from babel.messages.pofile import read_po
 
@@ -16,6 +20,7 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 # Language code in the URL -> (name shown in the switch, Babel locale for formats, catalog folder).
 LANGUAGES = {"zh": ("简体中文", "zh_Hans_CN", "zh_Hans"), "en": ("English", "en", None)}
 DEFAULT = "en"
+T = TypeVar("T")
 
 
 @cache
@@ -36,8 +41,33 @@ def catalog(lang: str) -> dict[tuple[str | None, str], str | tuple[str, ...]]:
     return out
 
 
+# A language set for a piece of work done outside the page's run: a download's file is made when the button is
+# clicked, in a thread that has no session to ask (see speaking()).
+_spoken: ContextVar[str | None] = ContextVar("spoken", default=None)
+
+
+@contextmanager
+def speaking(lang: str):
+    """Run a block in `lang`, wherever it runs."""
+    token = _spoken.set(lang)
+    try:
+        yield
+    finally:
+        _spoken.reset(token)
+
+
+def in_language(lang: str, make: Callable[[], T]) -> Callable[[], T]:
+    """`make`, to be called later (a download's deferred data), in the language of now."""
+    def made() -> T:
+        with speaking(lang):
+            return make()
+    return made
+
+
 def language() -> str:
     """The session's language code ('zh' or 'en')."""
+    if _spoken.get() in LANGUAGES:
+        return _spoken.get()
     try:
         import streamlit as st
         from streamlit.runtime.scriptrunner import get_script_run_ctx

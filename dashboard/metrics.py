@@ -1,4 +1,4 @@
-"""The metrics of DOMAIN.md by name: label, format, definition and direction. Formulas live in the SQL
+"""The metrics of docs/domain.md by name: label, format, definition and direction. Formulas live in the SQL
 (queries/metrics.sql and the datasets); this module is how pages name, format and explain them."""
 from __future__ import annotations
 
@@ -47,89 +47,89 @@ METRICS: dict[str, Metric] = {
         ),
         Metric("complaints_per_100_customers", N_("Complaints per 100 customers"), "number", N_("Complaints received in the period per 100 customers of the dealer."), higher_is_better=False),
         Metric("lead_conversion", N_("Lead conversion"), "share", N_("Won leads / closed (won or lost) leads created in the period."), count_column="count_leads_closed"),
-        Metric("campaign_cost", "Campaign cost", "money", "Actual cost of the campaigns that ended in the period, apportioned to the filtered scope by its share of their contacts (or leads).", higher_is_better=False),
-        Metric("attributed_margin", "Attributed gross margin", "money", "Gross margin of the sales credited to the campaigns (by the mart's record unless a rule is named)."),
-        Metric("cost_per_lead", "Cost per lead", "money", "Campaign cost in scope / the campaign's leads in scope.", higher_is_better=False),
-        Metric("cost_per_sale", "Cost per sale", "money", "Campaign cost in scope / the sales credited to the campaign.", higher_is_better=False),
+        Metric("campaign_cost", N_("Campaign cost"), "money", N_("Actual cost of the campaigns that ended in the period, apportioned to the filtered scope by its share of their contacts (or leads)."), higher_is_better=False),
+        Metric("attributed_margin", N_("Attributed gross margin"), "money", N_("Gross margin of the sales credited to the campaigns (by the mart's record unless a rule is named).")),
+        Metric("cost_per_lead", N_("Cost per lead"), "money", N_("Campaign cost in scope / the campaign's leads in scope."), higher_is_better=False),
+        Metric("cost_per_sale", N_("Cost per sale"), "money", N_("Campaign cost in scope / the sales credited to the campaign."), higher_is_better=False),
         Metric(
-            "purchase_lift", "Purchase lift", "points",
-            "Share of the treatment arm that bought within the window minus the share of the control arm, with a 95% interval (Newcombe).",
+            "purchase_lift", N_("Purchase lift"), "points",
+            N_("Share of the treatment arm that bought within the window minus the share of the control arm, with a 95% interval (Newcombe)."),
             count_column="count_treatment",
         ),
         Metric(
-            "response_lift", "Response lift", "points",
-            "Share of the treatment arm that responded minus the share of the control arm, with a 95% interval (Newcombe).",
+            "response_lift", N_("Response lift"), "points",
+            N_("Share of the treatment arm that responded minus the share of the control arm, with a 95% interval (Newcombe)."),
             count_column="count_treatment",
         ),
-        Metric("incremental_margin", "Incremental margin", "money", "Purchase lift x treatment contacts x gross margin per buying contact: the margin the campaign added."),
-        Metric("incremental_roi", "Incremental ROI", "ratio", "(Incremental margin - cost) / cost: what the campaign returned beyond what would have happened anyway."),
-        Metric("speed_to_lead", "Speed to lead", "hours", "Median hours from a lead's creation to its first contact.", higher_is_better=False, count_column="count_contacted"),
+        Metric("incremental_margin", N_("Incremental margin"), "money", N_("Purchase lift x treatment contacts x gross margin per buying contact: the margin the campaign added.")),
+        Metric("incremental_roi", N_("Incremental ROI"), "ratio", N_("(Incremental margin - cost) / cost: what the campaign returned beyond what would have happened anyway.")),
+        Metric("speed_to_lead", N_("Speed to lead"), "hours", N_("Median hours from a lead's creation to its first contact."), higher_is_better=False, count_column="count_contacted"),
         # Complaints page: figures as they stood at the end of the as-of day (or the period's end, if earlier).
-        Metric("complaints_received", "Complaints received", "count", "Complaints received in the period.", higher_is_better=False),
-        Metric("complaints_past_due", "Open past deadline", "count", "Open complaints not resolved by their severity's deadline.", higher_is_better=False),
+        Metric("complaints_received", N_("Complaints received"), "count", N_("Complaints received in the period."), higher_is_better=False),
+        Metric("complaints_past_due", N_("Open past deadline"), "count", N_("Open complaints not resolved by their severity's deadline."), higher_is_better=False),
         Metric(
-            "hours_to_dispatch", "Hours to dispatch", "hours",
-            "Median hours from receipt to HQ's dispatch to the dealer, over the period's complaints dispatched so far.",
+            "hours_to_dispatch", N_("Hours to dispatch"), "hours",
+            N_("Median hours from receipt to HQ's dispatch to the dealer, over the period's complaints dispatched so far."),
             higher_is_better=False, count_column="count_dispatched",
         ),
         Metric(
-            "hours_to_acknowledge", "Hours to acknowledgement", "hours",
-            "Median hours from receipt to the dealer's acknowledgement, over the period's complaints acknowledged so far.",
+            "hours_to_acknowledge", N_("Hours to acknowledgement"), "hours",
+            N_("Median hours from receipt to the dealer's acknowledgement, over the period's complaints acknowledged so far."),
             higher_is_better=False, count_column="count_acknowledged",
         ),
         Metric(
-            "hours_to_resolve", "Hours to resolution", "hours",
-            "Median hours from receipt to resolution, over the period's complaints resolved so far.",
+            "hours_to_resolve", N_("Hours to resolution"), "hours",
+            N_("Median hours from receipt to resolution, over the period's complaints resolved so far."),
             higher_is_better=False, count_column="count_resolved",
         ),
         Metric(
-            "reopen_rate", "Reopen rate", "share", "Of the period's complaints resolved so far, the share reopened at least once.",
+            "reopen_rate", N_("Reopen rate"), "share", N_("Of the period's complaints resolved so far, the share reopened at least once."),
             higher_is_better=False, count_column="count_resolved",
         ),
         Metric(
-            "callback_satisfaction", "Callback satisfaction (1-5)", "score",
-            "Mean callback score (1-5) given at closing, over the period's complaints closed so far.",
+            "callback_satisfaction", N_("Callback satisfaction (1-5)"), "score",
+            N_("Mean callback score (1-5) given at closing, over the period's complaints closed so far."),
             count_column="count_callbacks",
         ),
         # Forecast page: backtest accuracy (analytics/forecast.py computes them).
         Metric(
-            "mase", "MASE", "number",
-            "Mean absolute backtest error in units of the seasonal-naive forecast's in-sample error; below the baseline's MASE = better than the baseline.",
+            "mase", N_("MASE"), "number",
+            N_("Mean absolute backtest error in units of the seasonal-naive forecast's in-sample error; below the baseline's MASE = better than the baseline."),
             higher_is_better=False, count_column="count_errors",
         ),
         Metric(
-            "smape", "sMAPE", "percent",
-            "Symmetric mean absolute percentage error of the backtest: mean of 200 |actual - forecast| / (|actual| + |forecast|), 0-200%.",
+            "smape", N_("sMAPE"), "percent",
+            N_("Symmetric mean absolute percentage error of the backtest: mean of 200 |actual - forecast| / (|actual| + |forecast|), 0-200%."),
             higher_is_better=False, count_column="count_errors",
         ),
         # Customer segments and value (RFM, tiers and activity in queries/metrics.sql; CLV in analytics/clv.py).
-        Metric("rfm_customers", "Customers scored", "count", "Customers in scope with a sale or service visit in the period: the ones RFM scores."),
-        Metric("customer_share", "Share of customers", "share", "The group's customers / the period's customers with a sale or service visit."),
-        Metric("revenue_share", "Share of revenue", "share", "The group's sales and service revenue in the period / all of it."),
-        Metric("avg_customer_revenue", "Average value", "money", "Sales and service revenue in the period per customer of the group."),
+        Metric("rfm_customers", N_("Customers scored"), "count", N_("Customers in scope with a sale or service visit in the period: the ones RFM scores.")),
+        Metric("customer_share", N_("Share of customers"), "share", N_("The group's customers / the period's customers with a sale or service visit.")),
+        Metric("revenue_share", N_("Share of revenue"), "share", N_("The group's sales and service revenue in the period / all of it.")),
+        Metric("avg_customer_revenue", N_("Average value"), "money", N_("Sales and service revenue in the period per customer of the group.")),
         Metric(
-            "tier_a_customer_share", "Customers making 80% of revenue", "share",
-            "Tier A's share of the period's customers: the fewest customers, largest first, who together bring 80% of the revenue.",
+            "tier_a_customer_share", N_("Customers making 80% of revenue"), "share",
+            N_("Tier A's share of the period's customers: the fewest customers, largest first, who together bring 80% of the revenue."),
             higher_is_better=False,
         ),
-        Metric("share_active", "Share active", "share", "Of a cohort (customers by month or quarter of first purchase), the share with a sale or service visit in the period."),
-        Metric("at_risk_customers", "At risk", "count", "Customers whose last sale or service visit was 12-18 months before the period's end.", higher_is_better=False),
-        Metric("lapsed_customers", "Lapsed", "count", "Customers with no sale or service visit in the 18 months to the period's end.", higher_is_better=False),
+        Metric("share_active", N_("Share active"), "share", N_("Of a cohort (customers by month or quarter of first purchase), the share with a sale or service visit in the period.")),
+        Metric("at_risk_customers", N_("At risk"), "count", N_("Customers whose last sale or service visit was 12-18 months before the period's end."), higher_is_better=False),
+        Metric("lapsed_customers", N_("Lapsed"), "count", N_("Customers with no sale or service visit in the 18 months to the period's end."), higher_is_better=False),
         Metric(
-            "lapse_rate", "Lapse rate", "share",
-            "Of customers whose first transaction was 18+ months before the period's end, the share with none in the last 18 months.",
+            "lapse_rate", N_("Lapse rate"), "share",
+            N_("Of customers whose first transaction was 18+ months before the period's end, the share with none in the last 18 months."),
             higher_is_better=False, count_column="count_customers",
         ),
         Metric(
-            "clv", "Expected 12-month value", "money",
-            "Expected repeat purchases in the next 52 weeks (BG/NBD) x expected value of a purchase (Gamma-Gamma).",
+            "clv", N_("Expected 12-month value"), "money",
+            N_("Expected repeat purchases in the next 52 weeks (BG/NBD) x expected value of a purchase (Gamma-Gamma)."),
         ),
-        Metric("clv_total", "Expected 12-month value, all customers", "money", "The sum of every customer's expected 12-month value."),
-        Metric("expected_transactions", "Expected purchases, next 12 months", "number", "Expected repeat sales and service visits in the next 52 weeks (BG/NBD)."),
-        Metric("p_alive", "Probability still active", "share", "BG/NBD's probability that the customer has not dropped out, given their purchases so far."),
+        Metric("clv_total", N_("Expected 12-month value, all customers"), "money", N_("The sum of every customer's expected 12-month value.")),
+        Metric("expected_transactions", N_("Expected purchases, next 12 months"), "number", N_("Expected repeat sales and service visits in the next 52 weeks (BG/NBD).")),
+        Metric("p_alive", N_("Probability still active"), "share", N_("BG/NBD's probability that the customer has not dropped out, given their purchases so far.")),
         Metric(
-            "holdout_error", "Holdout error", "ratio",
-            "(Predicted - actual) / actual repeat purchases in the holdout weeks, by a model fitted only on the weeks before them.",
+            "holdout_error", N_("Holdout error"), "ratio",
+            N_("(Predicted - actual) / actual repeat purchases in the holdout weeks, by a model fitted only on the weeks before them."),
         ),
     ]
 }
@@ -137,46 +137,46 @@ METRICS: dict[str, Metric] = {
 
 # The named RFM segments of queries/metrics.sql (rfm_segment), most valuable first: who they are and what to do.
 RFM_SEGMENTS: dict[str, str] = {
-    "champions": "Recent and frequent (R 4-5, F 4-5): reward them, ask for referrals.",
-    "loyal": "Frequent, not the most recent (R 3, F 3-5): keep close with service plans and loyalty offers.",
-    "potential loyalists": "Recent, a few transactions (R 4-5, F 2-3): nurture into loyalty.",
-    "new": "Recent, one transaction in the period (R 4-5, F 1): welcome, first service reminder.",
-    "can't lose": "Were among the most frequent, long gone (R 1-2, F 5): personal outreach now.",
-    "at risk": "Used to come often, not lately (R 1-2, F 3-4): win back before they lapse.",
-    "hibernating": "Infrequent and not recent (R 2-3, F 1-2): low-cost reactivation.",
-    "lost": "Least recent, least frequent (R 1, F 1-2): cheap campaigns only.",
+    "champions": N_("Recent and frequent (R 4-5, F 4-5): reward them, ask for referrals."),
+    "loyal": N_("Frequent, not the most recent (R 3, F 3-5): keep close with service plans and loyalty offers."),
+    "potential loyalists": N_("Recent, a few transactions (R 4-5, F 2-3): nurture into loyalty."),
+    "new": N_("Recent, one transaction in the period (R 4-5, F 1): welcome, first service reminder."),
+    "can't lose": N_("Were among the most frequent, long gone (R 1-2, F 5): personal outreach now."),
+    "at risk": N_("Used to come often, not lately (R 1-2, F 3-4): win back before they lapse."),
+    "hibernating": N_("Infrequent and not recent (R 2-3, F 1-2): low-cost reactivation."),
+    "lost": N_("Least recent, least frequent (R 1, F 1-2): cheap campaigns only."),
 }
 NOT_ACTIVE = "not active"  # no sale or service visit in the period: no RFM segment
 
 # Activity at the period's end (queries/metrics.sql: activity_status).
 ACTIVITY_STATUSES: dict[str, str] = {
-    "active": "A sale or service visit in the 12 months to the period's end.",
-    "at risk": "Last sale or service visit 12-18 months before the period's end: no longer active, not yet lapsed.",
-    "lapsed": "No sale or service visit in the 18 months to the period's end.",
+    "active": N_("A sale or service visit in the 12 months to the period's end."),
+    "at risk": N_("Last sale or service visit 12-18 months before the period's end: no longer active, not yet lapsed."),
+    "lapsed": N_("No sale or service visit in the 18 months to the period's end."),
 }
 
 
 def fmt(value, unit: str) -> str:
-    """A value as a person reads it: CNY with ¥ and k/M/B, shares as %, counts with separators."""
+    """A value as a person reads it, in their language: money in 万/亿 or k/M/B, shares as %, counts with separators."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
+        return formats.EMPTY
     if unit == "money":
         return formats.money(float(value))
     if unit == "share":
-        return f"{100 * value:.1f}%"
+        return formats.percent(value)
     if unit == "ratio":
-        return f"{100 * value:+.0f}%"
+        return formats.change(value, digits=0)
     if unit == "points":
         return formats.points(value)
     if unit == "score":
-        return f"{value:.1f}"
+        return formats.number(value, 1)
     if unit == "percent":  # already in percent, e.g. sMAPE
-        return f"{value:.1f}%"
+        return formats.number(value, 1) + "%"
     if unit == "hours":
         return _("{hours} h").format(hours=formats.number(value, 1))
     if unit == "count":
-        return f"{int(value):,}"
-    return f"{value:,.2f}"
+        return formats.number(int(value))
+    return formats.number(value, 2)
 
 
 def format_metric(name: str, value) -> str:
@@ -192,7 +192,7 @@ def delta_text(name: str, current, previous) -> str | None:
         return formats.points(current - previous)
     if unit == "score":
         change = round(current - previous, 1)
-        return f"{change:+.1f}" if change else "0.0"
+        return f"{change:+.1f}" if change else "0.0"   # a score's change: its own units, no sign when none
     if previous == 0:
         return None
     return formats.change((current - previous) / abs(previous))

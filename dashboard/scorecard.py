@@ -13,6 +13,11 @@ MEASURES: dict[str, tuple[str | None, int]] = {
     "sla_compliance": ("count_sla_complaints", 20),
     "lead_conversion": ("count_leads_closed", 30),
 }
+# The rest of a dealer's row, behind the table's "Show all columns".
+DETAIL_COLUMNS = ["dealer_id", "region", "province", "units", "sales_revenue", "service_retention",
+                  "count_retention_cohort", "nps", "count_nps_responses", "complaints_per_100_customers",
+                  "count_customers", "sla_compliance", "count_sla_complaints", "lead_conversion", "count_leads_closed",
+                  "is_small_sample"]
 LOWER_IS_BETTER = {"complaints_per_100_customers"}
 # Sums grow with the number of dealers: their yardstick is the average dealer of the region or nation.
 ADDITIVE = {"sales_revenue", "units"}

@@ -5,39 +5,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
-import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard.metrics import format_metric
-from queries import runner
 from queries.filters import Filters
+from tests.apptest import APP, metric_value, new_app
 from tests.independent import frame as independent
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["views/overview.py", "views/dealer_scorecard.py", "views/data_quality.py"]
 
 
-@pytest.fixture(scope="module")
-def as_of(s_mart):
-    m = runner.connect(s_mart)
-    try:
-        return runner.run(m, "mart_info")["as_of_on"][0]
-    finally:
-        m.close()
 
 
-def new_app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    return at
 
 
-def metric_value(at: AppTest, label_start: str) -> str:
-    for m in at.metric:
-        if m.label.startswith(label_start):
-            return m.value
-    raise AssertionError(f"no metric {label_start!r} among {[m.label for m in at.metric]}")
 
 
 def test_overview_shows_the_kpis_of_the_default_period(app_env, tables, as_of):
@@ -175,3 +155,16 @@ def test_a_missing_mart_says_how_to_build_one(tmp_path, monkeypatch):
     at = new_app().run()
     assert not at.exception
     assert "python -m mart generate" in at.error[0].value
+
+
+def test_bad_link_values_are_named_shortened_and_replaced_by_a_stated_default(app_env, as_of):
+    """A region nobody has, a 5,000-character value and a period outside the data: each is named in one warning,
+    long values cut to 40 characters, and the page shows the default instead (the period: the last twelve months)."""
+    at = new_app({"region": "x" * 5000, "period": f"1999-01-01,{as_of:%Y-%m-%d}"}).run()
+    assert not at.exception
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith("Some values in the link were ignored: region `" + "x" * 39 + "…` is not one of")
+    assert "x" * 41 not in warning and len(warning) < 400
+    assert "period `1999-01-01` is outside the data (" in warning and "the last twelve months are shown" in warning
+    start, end = at.date_input(key="period").value
+    assert (start, end) == (as_of - timedelta(days=364), as_of)

@@ -3,13 +3,23 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import components, data, page, scorecard
+from dashboard import (
+    charts,
+    columns,
+    components,
+    data,
+    filter_bar,
+    page,
+    scorecard,
+    tables,
+)
 from dashboard.i18n import _
+from dashboard.keys import shorten
 from dashboard.metrics import METRICS, format_metric
 
 filters, as_of = page.context()
 st.title(_("Dealer scorecard"))
-st.caption(filters.describe())
+st.caption(filter_bar.describe(filters))
 
 card = data.load("dealer_scorecard", filters)
 dealer_rows = card.filter(pl.col("level") == "dealer")
@@ -31,7 +41,8 @@ limited = data.current_access().is_limited
 whole = _("all your dealers") if limited else _("national")
 label = _(METRICS[metric].label)
 additive = metric in scorecard.ADDITIVE
-regions_shown = ", ".join(f"{r}: {format_metric(metric, v)}" for r, v in marks.items() if r != "national")
+regions_shown = _(", ").join(_("{whole}: {value}").format(whole=r, value=format_metric(metric, v))
+                            for r, v in marks.items() if r != "national")
 if limited:
     headline = (_("**{measure} per dealer across all your dealers: {value}**") if additive
                 else _("**{measure} across all your dealers: {value}**"))
@@ -45,7 +56,7 @@ st.markdown(headline.format(measure=label if limited else in_sentence, value=for
 if sample_column:
     small = ranked["is_small_sample"].sum()
     st.caption(_("Dealers with fewer than {minimum} in the sample ({sample}) are flagged and not ranked: {small} of "
-                 "{count}.").format(minimum=minimum, sample=sample_column.replace("count_", "").replace("_", " "),
+                 "{count}.").format(minimum=minimum, sample=_(columns.column(sample_column).label),
                                    small=small, count=len(ranked)))
 if ranked[metric].drop_nulls().is_empty():
     components.empty_state(_("No {measure} data for these dealers in this period.").format(measure=in_sentence))
@@ -53,36 +64,36 @@ else:
     shown = ranked.head(60)
     fig = go.Figure()
     fig.add_bar(
-        y=[f"{n} (#{d})" for n, d in zip(shown["dealer_name"], shown["dealer_id"])],
+        # Short names on the axis (a long company name squeezed the bars to nothing on a phone); whole in the hover.
+        y=[filter_bar.dealer_label(d, shorten(n, 12)) for n, d in zip(shown["dealer_name"], shown["dealer_id"])],
         x=shown[metric].to_list(), orientation="h",
-        marker_color=["#c9c9c9" if s else "#1f77b4" for s in shown["is_small_sample"]],
-        hovertext=[f"n={v}" for v in (shown[sample_column] if sample_column else shown["units"])], name="dealer",
+        marker_color=[charts.MUTED if s else charts.MAIN for s in shown["is_small_sample"]],
+        hovertext=[f"{n}<br>n={v}" for n, v in zip(shown["dealer_name"],
+                                                    shown[sample_column] if sample_column else shown["units"])],
+        name="",
     )
     if national is not None:
-        fig.add_vline(x=national, line_dash="dash",
-                      annotation_text=(_("{whole} average") if additive else "{whole}").format(whole=whole))
-    fig.update_layout(height=max(300, 18 * len(shown)), yaxis={"autorange": "reversed"},
-                      title=_("{measure} by dealer (grey: small sample, unranked)").format(measure=label))
-    st.plotly_chart(fig, key="scorecard_chart")
+        # The yardstick's name sits above the plot, where no bar is (inside, it covered the first dealer's bar).
+        fig.add_vline(x=national, line_dash="dash", line_color=charts.YARDSTICK,
+                      annotation_text=(_("{whole} average: {value}") if additive else _("{whole}: {value}")).format(
+                          whole=whole, value=format_metric(metric, national)),
+                      annotation_position="top", annotation_yref="paper", annotation_y=1.0, annotation_yanchor="bottom")
+    charts.finish(fig, _("{measure} by dealer (grey: small sample, unranked)").format(measure=label),
+                  height=max(320, 22 * len(shown) + 90), legend=False)
+    fig.update_layout(yaxis={"autorange": "reversed"}, margin={"t": 90})
+    if METRICS[metric].unit == "money":
+        charts.money_axis(fig, shown[metric].to_list(), axis="x")
+    charts.show(fig, key="scorecard_chart")
 
-columns = ["rank", "dealer_name", "dealer_id", "region", "province", "units", "sales_revenue", "service_retention",
-           "count_retention_cohort", "nps", "count_nps_responses", "complaints_per_100_customers", "count_customers",
-           "sla_compliance", "count_sla_complaints", "lead_conversion", "count_leads_closed", "is_small_sample"]
-table = ranked.select(columns).with_columns(
+answer = (["rank", "dealer_name", metric] + ([sample_column, "is_small_sample"] if sample_column else [])
+          + ["region_figure", "national_figure"])
+table = ranked.with_columns(
     region_figure=pl.col("region").replace_strict(marks, default=None, return_dtype=pl.Float64),
     national_figure=pl.lit(national, dtype=pl.Float64),
-)
-st.dataframe(
-    table, hide_index=True, width="stretch",
-    column_config={
-        "service_retention": st.column_config.NumberColumn(format="percent"),
-        "sla_compliance": st.column_config.NumberColumn(format="percent"),
-        "lead_conversion": st.column_config.NumberColumn(format="percent"),
-        "nps": st.column_config.NumberColumn(format="%.1f"),
-        "complaints_per_100_customers": st.column_config.NumberColumn(format="%.2f"),
-        "sales_revenue": st.column_config.NumberColumn(format="compact"),
-        "region_figure": st.column_config.NumberColumn(_("region: {measure}").format(measure=label), format="%.3f"),
-        "national_figure": st.column_config.NumberColumn(f"{whole}: {label}", format="%.3f"),
-    },
-)
+).select(*answer, *(c for c in scorecard.DETAIL_COLUMNS if c not in answer))
+tables.show(table, key="scorecard_table", answer=answer,
+            labels={"region_figure": _("Region: {measure}").format(measure=label),
+                    "national_figure": _("{whole}: {value}").format(whole=whole, value=label),
+                    "is_small_sample": _("Small sample, unranked")},
+            kinds={"region_figure": METRICS[metric].unit, "national_figure": METRICS[metric].unit})
 components.rows_and_sql(card, "dealer_scorecard", _("Dealer scorecard"), filters, as_of, key="scorecard")

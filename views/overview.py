@@ -2,11 +2,20 @@
 from dataclasses import replace
 from datetime import timedelta
 
-import plotly.express as px
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import components, data, filter_bar, formats, page
+from dashboard import (
+    charts,
+    components,
+    data,
+    filter_bar,
+    formats,
+    headlines,
+    page,
+    tables,
+)
 from dashboard.i18n import _, pgettext
 
 filters, as_of = page.context()
@@ -14,7 +23,7 @@ comparison = filters.comparison()
 
 st.title(_("Executive overview"))
 st.caption(_("{filters} · compared with {start} to {end} ({compare})").format(
-    filters=filters.describe(), start=f"{comparison.start_on:%Y-%m-%d}", end=f"{comparison.end_on:%Y-%m-%d}",
+    filters=filter_bar.describe(filters), start=f"{comparison.start_on:%Y-%m-%d}", end=f"{comparison.end_on:%Y-%m-%d}",
     compare=pgettext("compare", filters.compare)))
 
 dealers = data.load("filter_dealers")
@@ -32,6 +41,7 @@ previous = comparison_rows.row(0, named=True)
 spark_filters = replace(filters, start_on=min(filters.start_on, filters.end_on - timedelta(days=364)))
 monthly_for_spark = data.load("kpi_monthly", spark_filters)
 
+st.markdown(headlines.overview(current, previous))
 TILES = [
     ["units", "sales_revenue", "gross_margin", "service_revenue"],
     ["new_customers", "active_customers", "service_retention", "nps"],
@@ -58,17 +68,22 @@ if monthly["units"].sum() == 0 and monthly["service_revenue"].sum() == 0:
 else:
     left, right = st.columns(2)
     with left:
-        fig = px.bar(monthly.to_pandas(), x="month", y="sales_revenue", title=_("Sales revenue by month"),
-                     labels={"sales_revenue": _("Sales revenue (CNY)"), "month": ""})
+        fig = go.Figure()
+        fig.add_bar(x=monthly["month"].to_list(), y=monthly["sales_revenue"].to_list(), name=_("Sales revenue"),
+                    marker_color=charts.MAIN)
         fig.add_scatter(x=monthly["month"].to_list(), y=monthly["gross_margin"].to_list(), name=_("Gross margin"),
-                        mode="lines+markers")
-        st.plotly_chart(fig, key="trend_revenue")
+                        mode="lines+markers", line={"color": charts.SERIES[1]})
+        charts.finish(fig, _("Sales revenue and gross margin by month"), height=380)
+        charts.money_axis(fig, monthly["sales_revenue"].to_list() + monthly["gross_margin"].to_list())
+        charts.show(charts.month_axis(fig), key="trend_revenue")
     with right:
-        series = monthly.select("month", pl.col("units").alias(_("Units sold")),
-                                pl.col("complaints_received").alias(_("Complaints received")))
-        fig = px.line(series.to_pandas(), x="month", y=series.columns[1:], markers=True,
-                      title=_("Units sold and complaints received by month"), labels={"value": "", "month": "", "variable": ""})
-        st.plotly_chart(fig, key="trend_units")
+        fig = go.Figure()
+        fig.add_scatter(x=monthly["month"].to_list(), y=monthly["units"].to_list(), name=_("Units sold"),
+                        mode="lines+markers", line={"color": charts.MAIN})
+        fig.add_scatter(x=monthly["month"].to_list(), y=monthly["complaints_received"].to_list(),
+                        name=_("Complaints received"), mode="lines+markers", line={"color": charts.SERIES[1]})
+        charts.finish(fig, _("Units sold and complaints received by month"), height=380)
+        charts.show(charts.month_axis(fig), key="trend_units")
     components.rows_and_sql(monthly, "kpi_monthly", _("Monthly trends"), filters, as_of, key="monthly")
 
 st.subheader(_("Where the sales come from"))
@@ -80,18 +95,28 @@ if filters.dealer_id is not None:
     if customers.is_empty():
         components.empty_state(_("This dealer has no sales or service visits in the period."))
     else:
-        st.dataframe(customers, hide_index=True, width="stretch")
+        tables.show(customers, key="dealer_customers_table")
         components.rows_and_sql(customers, "dealer_customers", _("Dealer customers"), filters, as_of, key="dealer_customers")
 elif areas.is_empty():
     components.empty_state(_("No sales in this period and scope."))
 else:
     level = areas.filter(pl.col("level") != "hq")["level"].first() or "region"
     shown_areas = areas.with_columns(pl.col("level").replace_strict(
-        {v: pgettext("level", v) for v in ("region", "province", "dealer", "hq")}, default=pl.col("level")).alias("shown_level"))
-    fig = px.bar(shown_areas.to_pandas(), x="area", y="sales_revenue", color="shown_level",
-                 hover_data=["units", "gross_margin", "count_customers"], custom_data=["area", "level", "dealer_id"],
-                 title=_("Sales revenue by {level} — click a bar to drill down").format(level=pgettext("level", level)),
-                 labels={"sales_revenue": _("Sales revenue (CNY)"), "area": "", "shown_level": ""})
+        {v: pgettext("level", v) for v in ("region", "province", "dealer", "hq")}, default=pl.col("level")).alias("shown_level"),
+        # Sales made by HQ itself, under no dealer (the SQL names them 'HQ direct').
+        pl.when(pl.col("level") == "hq").then(pl.lit(_("HQ direct"))).otherwise(pl.col("area")).alias("area"))
+    fig = go.Figure()
+    for (shown_level,), part in shown_areas.group_by("shown_level", maintain_order=True):
+        fig.add_bar(
+            x=part["area"].to_list(), y=part["sales_revenue"].to_list(), name=shown_level,
+            marker_color=charts.YARDSTICK if part["level"][0] == "hq" else charts.MAIN,
+            customdata=part.select("area", "level", "dealer_id", "units").rows(),
+            hovertemplate="%{x}<br>" + _("Sales revenue") + ": %{y:,.0f}<br>" + _("Units sold")
+            + ": %{customdata[3]:,}<extra></extra>",
+        )
+    charts.finish(fig, _("Sales revenue by {level} — click a bar to drill down").format(level=pgettext("level", level)),
+                  height=420)
+    charts.money_axis(fig, shown_areas["sales_revenue"].to_list())
 
     def drill_from_chart():
         points = st.session_state["area_chart"].selection.points
@@ -100,7 +125,7 @@ else:
             if clicked_level != "hq":
                 filter_bar.drill_to(clicked_level, dealer_id if clicked_level == "dealer" else area)
 
-    st.plotly_chart(fig, key="area_chart", on_select=drill_from_chart, selection_mode="points")
+    charts.show(fig, key="area_chart", on_select=drill_from_chart, selection_mode="points")
     drillable = areas.filter(pl.col("level") != "hq")
     choices = drillable["dealer_id"].to_list() if level == "dealer" else drillable["area"].to_list()
     labels = dict(zip(choices, drillable["area"].to_list()))
