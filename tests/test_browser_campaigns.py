@@ -108,7 +108,7 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
         cheap = min(rates, key=lambda c: rates[c]["cost_per_lead"])
         moved = round(rates[big]["cost"] / 1000) + round(rates[cheap]["cost"] / 1000)
         for channel, value in ((big, 0), (cheap, moved)):
-            box = page.get_by_role("spinbutton", name=f"{channel} (¥k)")
+            box = page.get_by_role("spinbutton", name=f"{channel.replace('_', ' ')} (¥k)")
             box.fill(str(value))
             box.press("Enter")
             wait_for_app(page)
@@ -130,9 +130,25 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
         assert raw.startswith(b"\xef\xbb\xbf")   # a byte-order mark: Excel on Chinese Windows reads UTF-8
         text = raw.decode("utf-8-sig")
         assert text.startswith("# Budget what-if") and f"region: {region}" in text
+        # The export's headers are the human ones, in the page's language.
         projection = pl.read_csv(path, comment_prefix="#")
-        row = projection.filter(pl.col("channel") == cheap).row(0, named=True)
-        assert row["budget"] == pytest.approx(moved * 1000)
-        assert row["expected_leads"] == pytest.approx(moved * 1000 / rates[cheap]["cost_per_lead"])
-        assert projection.filter(pl.col("channel") == big)["expected_leads"][0] == 0
+        row = projection.filter(pl.col("Channel") == cheap).row(0, named=True)
+        assert row["Budget"] == pytest.approx(moved * 1000)
+        assert row["Expected leads"] == pytest.approx(moved * 1000 / rates[cheap]["cost_per_lead"])
+        assert projection.filter(pl.col("Channel") == big)["Expected leads"][0] == 0
         page.screenshot(path=str(tmp_path / "campaigns.png"), full_page=True)
+
+
+def test_the_page_in_chinese_keeps_its_tab_in_the_link(server):
+    """The tabs are bound to the URL by their label: in Chinese the link carries the Chinese label, and a link
+    with the English label opens the same tab in Chinese."""
+    with chromium_page() as page:
+        page.goto(f"{server}/campaigns?lang=zh&campaign_tab=Budget%20what-if")
+        wait_for_app(page)
+        page.get_by_role("heading", name="营销活动回报与线索").wait_for()
+        expect(page.get_by_role("tab", name="预算模拟", exact=True)).to_have_attribute("aria-selected", "true")
+        page.get_by_text("这是推算，不是预测。").wait_for()
+        page.get_by_role("tab", name="线索漏斗", exact=True).click()
+        wait_for_app(page)
+        page.get_by_text("线索为什么战败").wait_for()
+        assert "campaign_tab=线索漏斗" in unquote(page.url)

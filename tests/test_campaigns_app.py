@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 from analytics import lift
 from dashboard.metrics import fmt, format_metric
 from queries.filters import Filters
+from tests.apptest import frame_with, metric_value, new_app, open_app
 from tests.independent import campaigns as independent
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "views/campaigns.py"
 
 
@@ -27,33 +27,17 @@ def default_view(as_of) -> Filters:
 
 
 def campaign_page(tab: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if tab:
-        at.query_params["campaign_tab"] = tab
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(PAGE, ({"campaign_tab": tab} if tab else {}) | query, timeout=60)
 
 
-def metric(at: AppTest, label_start: str) -> str:
-    for m in at.metric:
-        if m.label.startswith(label_start):
-            return m.value
-    raise AssertionError(f"no metric {label_start!r} among {[m.label for m in at.metric]}")
+metric = metric_value
 
 
-def table_with(at: AppTest, column: str):
-    for df in at.dataframe:
-        if column in df.value.columns:
-            return df.value
-    raise AssertionError(f"no table with a {column!r} column")
+table_with = frame_with
 
 
 def test_the_roi_tiles_match_polars_and_the_overview(app_env, tables, default_view):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = new_app().run()
     overview_roi = metric(at, "Campaign ROI")
     at.switch_page(PAGE).run()
     assert not at.exception
@@ -63,6 +47,15 @@ def test_the_roi_tiles_match_polars_and_the_overview(app_env, tables, default_vi
     assert metric(at, "ROI, last touch") == format_metric("campaign_roi", rules[(None, "last_touch")]["roi"])
     assert metric(at, "ROI, first touch") == format_metric("campaign_roi", rules[(None, "first_touch")]["roi"])
     assert metric(at, f"Campaign cost (n={len(results)} campaigns)") == fmt(sum(r["cost_in_scope"] for r in results.values()), "money")
+    # The answer first: campaign, paid back?, ROI, cost, margin; the rest behind the table's toggle.
+    answer = table_with(at, "is_paid_back")
+    assert list(answer.columns) == ["campaign", "is_paid_back", "roi", "cost_in_scope", "attributed_margin"]
+    assert sorted(answer["campaign"]) == sorted(f"{r['campaign_name']} (#{cid})" for cid, r in results.items())
+    for _, row in answer.iterrows():
+        want = results[row["campaign"].rsplit("(#", 1)[1].rstrip(")")]
+        assert row["roi"] == pytest.approx(want["roi"]) and row["is_paid_back"] == (want["roi"] >= 0)
+    assert list(answer["roi"]) == sorted(answer["roi"], reverse=True)   # best return first
+    at.toggle(key="campaign_results_table_details").set_value(True).run()
     shown = table_with(at, "cost_per_lead")
     assert sorted(shown["campaign_id"]) == sorted(results)
     for _, row in shown.iterrows():
@@ -86,7 +79,8 @@ def test_a_region_and_a_wider_window_change_the_numbers(app_env, tables, default
 
 def test_the_lift_table_says_not_proven_where_the_interval_crosses_zero(app_env, tables, default_view):
     at = campaign_page()
-    shown = table_with(at, "purchase lift (95% CI)")
+    shown = table_with(at, "purchase_lift_interval")
+    assert list(shown.columns)[:2] == ["purchase_verdict", "response_verdict"]   # the verdicts first
     counts = independent.lift_counts(tables, default_view, 30)
     assert len(shown) == len(counts) > 0
     names = {r["campaign_id"]: r["campaign_name"] for r in tables["campaigns"].iter_rows(named=True)}
@@ -95,10 +89,11 @@ def test_the_lift_table_says_not_proven_where_the_interval_crosses_zero(app_env,
         low, high = confint_proportions_2indep(c["count_treatment_buyers"], c["count_treatment"], c["count_control_buyers"],
                                                c["count_control"], method="newcomb", compare="diff")
         point = c["count_treatment_buyers"] / c["count_treatment"] - c["count_control_buyers"] / c["count_control"]
-        assert row["purchase lift (95% CI)"] == f"{fmt(point, 'points')} ({fmt(low, 'points')} to {fmt(high, 'points')})"
-        assert row["purchase"] == (lift.PROVEN if low > 0 else lift.NEGATIVE if high < 0 else lift.NOT_PROVEN)
+        assert row["purchase_lift_interval"] == f"{fmt(point, 'points')} ({fmt(low, 'points')} to {fmt(high, 'points')})"
+        assert row["purchase_verdict"] == (lift.PROVEN if low > 0 else lift.NEGATIVE if high < 0 else lift.NOT_PROVEN)
     # On the s mart's last year no purchase lift is proven: the page must not call any a win.
-    assert set(shown["purchase"]) == {lift.NOT_PROVEN}
+    assert set(shown["purchase_verdict"]) == {lift.NOT_PROVEN}
+    assert any(md.value.startswith(f"**More buyers proven for 0 of {len(counts)} campaigns**") for md in at.markdown)
 
 
 def test_drilling_into_a_campaign_shows_its_contacts_leads_and_sales_page_by_page(app_env, tables, default_view):
@@ -149,7 +144,9 @@ def test_the_budget_what_if_projects_from_the_measured_rates(app_env, tables, de
     at.number_input(key=f"budget_{big}").set_value(0.0).run()
     at.number_input(key=f"budget_{cheap}").set_value(float(moved)).run()
     assert not at.exception
-    shown = table_with(at, "expected_leads").set_index("channel")
+    at.toggle(key="budget_table_details").set_value(True).run()
+    # Channels read as words ("auto show"), the total row as "All channels".
+    shown = table_with(at, "expected_leads").set_index("channel").rename(index=lambda c: c.replace(" ", "_"))
     assert shown.loc[cheap, "expected_leads"] == pytest.approx(moved * 1000 / rates[cheap]["cost_per_lead"])
     assert shown.loc[cheap, "expected_sales"] == pytest.approx(
         moved * 1000 / rates[cheap]["cost_per_lead"] * rates[cheap]["lead_conversion"])
@@ -185,3 +182,104 @@ def test_a_mart_without_campaigns_or_leads_says_so_and_the_rest_works(tab, sales
     at.selectbox(key="region").select_index(0).run()
     assert not at.exception
     assert at.number_input(key="window_days").value == 30
+
+
+# ---- in Chinese: words from the catalog, headline sentences from the numbers ----
+
+def zh_page(tab: str | None = None, **query) -> AppTest:
+    return campaign_page(tab, lang="zh", **query)
+
+
+def test_the_campaigns_tab_reads_in_chinese_and_leads_with_the_payback(app_env, tables, default_view):
+    at = zh_page()
+    assert [t.value for t in at.title] == ["营销活动回报与线索"]
+    assert at.number_input(key="window_days").label == "归因窗口（天）"
+    assert [t.label for t in at.tabs][:3] == ["营销活动", "线索漏斗", "预算模拟"]
+    assert [s.value for s in at.subheader] == ["每个营销活动收回成本了吗？", "活动带来了多少增量？与对照组相比的提升",
+                                               "结论在多大程度上取决于归因规则？", "查看单个营销活动"]
+    results = independent.campaign_results(tables, default_view)
+    labels = [m.label for m in at.metric]
+    assert labels == [f"活动成本（共 {len(results)} 个活动）", "归因毛利", "ROI（系统记录）", "ROI（末次触达）", "ROI（首次触达）"]
+    assert at.selectbox(key="campaign").placeholder == "选择一个营销活动（或在图中点击）"
+
+    # The headline, computed here from the independent figures: paid back = margin at least the cost (ROI >= 0).
+    costed = sorted(((r["roi"], cid, r["campaign_name"]) for cid, r in results.items() if r["roi"] is not None),
+                    key=lambda x: (-x[0], x[1]))
+    paid = sum(1 for roi, _c, _n in costed if roi >= 0)
+    best, worst = costed[0], costed[-1]
+    assert 0 < paid < len(costed)
+    want = (f"**{len(costed)} 个营销活动中有 {paid} 个收回了成本**（归因毛利不低于成本）。回报最高的是“{best[2]}”，ROI "
+            f"{format_metric('campaign_roi', best[0])}；最低的是“{worst[2]}”，ROI {format_metric('campaign_roi', worst[0])}。")
+    assert at.markdown[0].value == want
+
+    # Lift verdicts in Chinese, first in their table; the sentence counts them.
+    counts = independent.lift_counts(tables, default_view, 30)
+    verdicts = []
+    for c in counts.values():
+        low, high = confint_proportions_2indep(c["count_treatment_buyers"], c["count_treatment"], c["count_control_buyers"],
+                                               c["count_control"], method="newcomb", compare="diff")
+        verdicts.append("proven" if low > 0 else "negative" if high < 0 else "not proven")
+    shown = table_with(at, "purchase_verdict")
+    assert sorted(shown["purchase_verdict"]) == sorted({"proven": "已证实", "negative": "负向", "not proven": "未证实"}[v]
+                                                       for v in verdicts)
+    n = {v: verdicts.count(v) for v in ("proven", "negative", "not proven")}
+    assert any(md.value == f"**{len(counts)} 个营销活动中有 {n['proven']} 个被证实带来了更多购买**；{n['negative']} 个购买更少；"
+                           f"{n['not proven']} 个未证实；0 个没有对照组。" for md in at.markdown)
+    # The method is for analysts, behind an expander; the page itself speaks of no Newcombe.
+    assert [e.label for e in at.expander if e.label == "计算方法"]
+    assert not any("Newcombe" in c.value for c in at.caption)
+
+
+def test_the_funnel_tab_in_chinese_from_an_english_link_leads_with_the_conversion(app_env, tables, default_view):
+    at = zh_page("Lead funnel")   # a link shared from the English page opens the same tab in Chinese
+    assert at.session_state["campaign_tab"] == "线索漏斗"
+    leads = independent.leads_in(tables, default_view, default_view.start_on, default_view.end_on)
+    want = independent.funnel(leads)
+    by_channel = sorted(((independent.funnel(leads.filter(pl.col("source_channel") == c))["lead_conversion"], c)
+                         for c in leads["source_channel"].unique().to_list()), key=lambda x: (-x[0], x[1]))
+    names = {"walk_in": "自然到店", "vertical_media": "垂直媒体", "wechat": "微信", "website": "官网", "call_center": "呼叫中心",
+             "phone": "电话", "auto_show": "车展"}
+    closed = want["count_won"] + want["count_lost"]
+    assert at.markdown[0].value == (
+        f"**已关闭的 {closed:,} 条线索中成交 {want['count_won']:,} 条（{format_metric('lead_conversion', want['lead_conversion'])}）**。"
+        f"转化最好的来源渠道：{names[by_channel[0][1]]}（{format_metric('lead_conversion', by_channel[0][0])}）；"
+        f"最差：{names[by_channel[-1][1]]}（{format_metric('lead_conversion', by_channel[-1][0])}）。")
+    assert [m.label for m in at.metric] == ["新建线索", f"线索转化率（已关闭 {closed:,} 条）",
+                                            f"线索响应速度（{want['count_contacted']:,} 条已联系）", "仍在跟进"]
+    assert [s.value for s in at.subheader] == ["线索为什么战败", "转化率趋势"]
+    at.radio(key="lang").set_value("en").run()   # the language switch keeps the open tab
+    assert not at.exception
+    assert at.session_state["campaign_tab"] == "Lead funnel"
+    assert [s.value for s in at.subheader] == ["Why leads are lost", "Conversion over time"]
+
+
+def test_the_budget_tab_in_chinese_names_channels_and_thousands_of_yuan(app_env, tables, default_view):
+    at = zh_page("Budget what-if")
+    rates = independent.budget_rates(tables, default_view)
+    names = {"wechat": "微信", "website": "官网", "auto_show": "车展", "call_center": "呼叫中心", "vertical_media": "垂直媒体",
+             "walk_in": "自然到店", "phone": "电话"}
+    for channel in rates:
+        assert at.number_input(key=f"budget_{channel}").label == f"{names[channel]}（千元）"
+    assert at.button(key="budget_reset").label == "恢复为实际花费"
+    assert at.warning[0].value.startswith("**这是推算，不是预测。**")
+    # The headline's leads and sales: the measured spend (rounded to thousands) at each channel's measured rates.
+    budgets = {c: 1000 * round(r["cost"] / 1000) for c, r in rates.items()}
+    leads = sum(b / rates[c]["cost_per_lead"] for c, b in budgets.items())
+    sales = sum(b / rates[c]["cost_per_lead"] * rates[c]["lead_conversion"] for c, b in budgets.items())
+    headline = next(md.value for md in at.markdown if md.value.startswith("**¥"))
+    assert f"预算约可带来 {round(leads):,} 条线索、{round(sales):,} 笔销售**" in headline
+    shown = table_with(at, "expected_leads")
+    assert "全部渠道" in list(shown["channel"]) and set(names[c] for c in rates) <= set(shown["channel"])
+
+
+def test_every_note_of_the_projection_has_a_translation():
+    """analytics/budget.py writes its notes in English; the page translates them through cmp.BUDGET_NOTES, which must
+    know each one (a new note would otherwise reach the Chinese page in English)."""
+    from analytics import budget
+    from dashboard import campaigns as cmp
+
+    rates = pl.DataFrame({"channel": ["one_campaign", "no_leads"], "count_campaigns": [1, 2], "cost": [1000.0, 0.0],
+                          "count_leads": [10, 0], "count_closed": [5, 0], "count_won": [1, 0],
+                          "lead_dispersion": [None, None]}, schema_overrides={"lead_dispersion": pl.Float64})
+    notes = set(budget.project(rates, {"one_campaign": 1000, "no_leads": 1000, "unmeasured": 500})["note"].drop_nulls())
+    assert len(notes) == 3 and notes <= set(cmp.BUDGET_NOTES)
