@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import audit
+from dashboard.i18n import _
 from queries.access import Access
 
 # The fields of DOMAIN's customer table that identify a person.
@@ -15,14 +16,14 @@ MIN_REASON_CHARS = 5
 def reveal_controls(access: Access) -> tuple[bool, str]:
     """The reveal switch and its reason, for a role that may reveal; (False, '') for one that may not."""
     if not access.rules.may_reveal:
-        st.caption("Personal fields (gender, birth year, city, income band) are masked for your role.")
+        st.caption(_("Personal fields (gender, birth year, city, income band) are masked for your role."))
         return False, ""
-    reason = st.text_input("Reason for revealing personal fields", key="reveal_reason", max_chars=200,
-                           placeholder="e.g. complaint TS00000123: call back the customer",
-                           help="Required, and kept in the audit log with your name and the customer.")
+    reason = st.text_input(_("Reason for revealing personal fields"), key="reveal_reason", max_chars=200,
+                           placeholder=_("e.g. complaint TS00000123: call back the customer"),
+                           help=_("Required, and kept in the audit log with your name and the customer."))
     reason = reason.strip()
-    reveal = st.toggle("Reveal personal fields", key="reveal_personal", disabled=len(reason) < MIN_REASON_CHARS,
-                       help="Gender, birth year, city and income band identify a person: shown only with a reason.")
+    reveal = st.toggle(_("Reveal personal fields"), key="reveal_personal", disabled=len(reason) < MIN_REASON_CHARS,
+                       help=_("Gender, birth year, city and income band identify a person: shown only with a reason."))
     return reveal and len(reason) >= MIN_REASON_CHARS, reason
 
 

@@ -94,7 +94,7 @@ def test_a_reveal_and_an_export_each_leave_an_audit_row(server, people, tmp_path
     mine = customers.filter((pl.col("region") == people["region"]) & pl.col("city").is_not_null()).sort("customer_id").row(0, named=True)
     with chromium() as browser:
         page = open_signed_in(browser, server, "rm@example.com", f"customer?customer_id={mine['customer_id']}")
-        page.get_by_text(f"Customer {mine['customer_id']} ·").first.wait_for()
+        page.get_by_text(f"Customer {mine['customer_id']}", exact=True).first.wait_for()
         reveal_personal_fields(page, "callback on complaint")
         page.get_by_text("This reveal is in the audit log").wait_for()
         assert mine["city"] in page.inner_text("body")

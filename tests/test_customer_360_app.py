@@ -3,7 +3,6 @@ list, their figures against the raw rows, personal fields masked until revealed,
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.metrics import fmt
 from queries.filters import Filters
+from tests.apptest import open_app, tile
 from tests.independent import segments as independent
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "views/customer_360.py"
 
 
@@ -23,27 +22,21 @@ def year(as_of) -> Filters:
 
 
 def customer_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(PAGE, query)
 
 
 def metric(at: AppTest, label: str) -> str:
-    for m in at.metric:
-        if m.label == label:
-            return m.value
-    raise AssertionError(f"no metric {label!r} among {[m.label for m in at.metric]}")
+    return tile(at, label).value
 
 
 def profile_field(at: AppTest, field: str) -> str:
+    """A profile value by its column's name: the table shows the column's human label."""
+    from dashboard.columns import column
+
     for element in at.table:
         table = element.value
-        if "field" in table.columns:
-            return table.loc[table["field"] == field, "value"].iloc[0]
+        if "Field" in table.columns:
+            return table.loc[table["Field"] == column(field).label, "Value"].iloc[0]
     raise AssertionError("no profile table")
 
 
@@ -63,7 +56,10 @@ def test_a_link_with_a_customer_id_opens_their_history_with_their_scores(app_env
     cid = person["customer_id"]
     at = customer_page({"customer_id": str(cid)})
     assert at.text_input(key="customer_id").value == str(cid)
-    assert any(s.value.startswith(f"Customer {cid} · individual") for s in at.subheader)
+    # The heading is the customer number alone; type, region and dealer on their own line (a long dealer name
+    # used to wrap the heading over four lines on a phone).
+    assert any(s.value == f"Customer {cid}" for s in at.subheader)
+    assert any(m.value.startswith("individual · ") and "  \nHome dealer: " in m.value for m in at.markdown)
     sales = tables["sales"].filter(pl.col("customer_id") == cid)
     visits = tables["service_visits"].filter(pl.col("customer_id") == cid)
     assert metric(at, "Revenue to date") == fmt(sales["revenue"].sum() + visits["revenue"].sum(), "money")
@@ -71,13 +67,13 @@ def test_a_link_with_a_customer_id_opens_their_history_with_their_scores(app_env
     assert metric(at, "Vehicles bought") == f"{sales['quantity'].sum():,}"
     scores = tables["surveys"].filter(pl.col("customer_id") == cid)["score"]
     assert metric(at, f"Survey mean (n={scores.len():,})") == fmt(scores.mean(), "score")
-    assert metric(at, "Complaints") == f"{tables['complaints'].filter(pl.col('customer_id') == cid).height:,}"
+    assert metric(at, "Complaints made") == f"{tables['complaints'].filter(pl.col('customer_id') == cid).height:,}"
     assert metric(at, "RFM segment") == person["segment"]
     assert metric(at, "Value tier") == person["tier"]
     assert metric(at, "RFM scores (R F M)") == f"{person['r_score']} {person['f_score']} {person['m_score']}"
     assert metric(at, "Activity") == "active"
     assert metric(at, "Expected 12-month value").startswith("¥")
-    timeline = next(df.value for df in at.dataframe if "event_at" in df.value.columns)
+    timeline = next(df.value for df in at.dataframe if "category" in df.value.columns)   # the rows behind it
     want = independent.timeline_counts(tables, cid)
     assert timeline["category"].value_counts().to_dict() == {k: v for k, v in want.items() if v}
 
@@ -154,3 +150,37 @@ def test_a_segment_filter_moves_the_customers_scores(app_env, tables, year):
     assert metric(at, "RFM scores (R F M)") == (
         f"{moved['r_score_individuals']} {moved['f_score_individuals']} {moved['m_score_individuals']}")
     assert metric(at, "Value tier") == moved["tier_individuals"]
+
+
+def test_customer_360_reads_in_chinese_and_explains_why_activity_and_segment_differ(app_env, tables, year):
+    """A customer active in the last 12 months can rank "lost" among the period's customers: the page says in one
+    sentence why (a page once showed "active", "lost" and "100% alive" side by side, unexplained)."""
+    scored = independent.rfm(tables, year)
+    lost = scored.filter(pl.col("segment") == "lost").sort("customer_id").row(0, named=True)
+    cid = lost["customer_id"]
+    at = customer_page({"customer_id": str(cid), "lang": "zh"})
+    assert [t.value for t in at.title] == ["客户 360"]
+    assert [s.value for s in at.subheader][0] == f"客户 {cid}"
+    home = tables["customers"].filter(pl.col("customer_id") == cid)["home_dealer_id"][0]
+    name = tables["dealers"].filter(pl.col("dealer_id") == home)["dealer_name"][0]
+    assert any(m.value.endswith(f"  \n归属经销商：{name}") for m in at.markdown)
+    assert metric(at, "活跃状态") == "活跃"
+    assert metric(at, "RFM客户分群") == "流失客户"
+    notes = [i.value for i in at.info if i.value.startswith("三者口径不同，所以结论不同：")]
+    assert len(notes) == 1 and "RFM 客群是与本期其他客户相比的排名" in notes[0]
+    assert at.text_input(key="customer_id").label == "客户编号"
+    assert profile_field_zh(at, "城市") == "已隐藏"
+
+
+def profile_field_zh(at: AppTest, label: str) -> str:
+    for element in at.table:
+        table = element.value
+        if "字段" in table.columns:
+            return table.loc[table["字段"] == label, "值"].iloc[0]
+    raise AssertionError("no profile table")
+
+
+def test_a_customer_whose_measures_agree_gets_no_note(app_env, tables, year, person):
+    at = customer_page({"customer_id": str(person["customer_id"])})
+    assert metric(at, "Activity") == "active" and person["segment"] in ("champions", "loyal", "potential loyalists", "new")
+    assert not [i for i in at.info if "measure different things" in i.value]

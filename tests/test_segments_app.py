@@ -14,9 +14,9 @@ from analytics import clv
 from dashboard.metrics import format_metric
 from queries import runner
 from queries.filters import Filters
+from tests.apptest import frame_with, open_app, tile
 from tests.independent import segments as independent
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "views/customer_segments.py"
 
 
@@ -26,11 +26,7 @@ def year(as_of) -> Filters:
 
 
 def segments_page(tab: str | None = None, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_app(PAGE, query)
     if tab:
         at.session_state["segments_tab"] = tab
         at.run()
@@ -39,17 +35,10 @@ def segments_page(tab: str | None = None, query: dict | None = None) -> AppTest:
 
 
 def metric(at: AppTest, label: str) -> str:
-    for m in at.metric:
-        if m.label == label:
-            return m.value
-    raise AssertionError(f"no metric {label!r} among {[m.label for m in at.metric]}")
+    return tile(at, label).value
 
 
-def frame_with(at: AppTest, column: str):
-    for df in at.dataframe:
-        if column in df.value.columns:
-            return df.value
-    raise AssertionError(f"no table with a {column!r} column")
+
 
 
 def test_rfm_tab_shows_the_periods_segments_and_a_region_rescores_them(app_env, tables, year):
@@ -94,7 +83,7 @@ def test_picking_a_customer_in_a_list_opens_their_360(app_env, tables, year):
     at.selectbox(key="open_segment_list").select(first).run()
     assert not at.exception
     assert at.text_input(key="customer_id").value == first
-    assert any(s.value.startswith(f"Customer {first} ") for s in at.subheader)
+    assert any(s.value == f"Customer {first}" for s in at.subheader)
     assert at.selectbox(key="region").value == region
 
 
@@ -187,3 +176,90 @@ def test_a_slice_without_customers_says_so_on_every_tab(tab, app_env):
     """No fleet customer came through WeChat on the s mart: each tab explains instead of failing."""
     at = segments_page(tab, {"segment": "fleet", "channel": "wechat"})
     assert at.info and not at.error, tab
+
+
+# --- In Chinese: the page leads with its answers, in plain words, with the numbers of an independent computation ---
+
+@pytest.fixture
+def in_chinese(monkeypatch):
+    """Format the expected strings as the Chinese page does (after the page has run)."""
+    from dashboard import i18n
+
+    def use() -> None:
+        monkeypatch.setattr(i18n, "language", lambda: "zh")
+    return use
+
+
+def sankey_of(at: AppTest) -> dict:
+    import json
+
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            if trace.get("type") == "sankey":
+                return trace
+    raise AssertionError("no Sankey chart")
+
+
+def test_the_rfm_tab_reads_in_chinese_and_leads_with_what_champions_bring(app_env, tables, year, in_chinese):
+    at = segments_page(query={"lang": "zh"})
+    in_chinese()
+    assert [t.value for t in at.title] == ["客户细分与价值"]
+    assert [t.label for t in at.tabs] == ["RFM 客群", "价值分层", "同期群", "流失风险", "客群迁移", "客户终身价值"]
+    assert at.selectbox(key="list_segment").label == "RFM客户分群"
+    assert at.selectbox(key="list_segment").value == "champions"   # the stored value; its label is translated
+    assert "重要价值客户" in at.selectbox(key="list_segment").options
+    scored = independent.rfm(tables, year)
+    groups = {r["segment"]: r for r in independent.by_group(scored, "segment").iter_rows(named=True)}
+    champions = groups["champions"]
+    slipping = groups["can't lose"]["count_customers"] + groups["at risk"]["count_customers"]
+    headline = (f"**{champions['count_customers']:,} 位重要价值客户（占客户 "
+                f"{format_metric('customer_share', champions['customer_share'])}）贡献了本期 "
+                f"{format_metric('revenue_share', champions['revenue_share'])} 的收入**。"
+                f"{slipping:,} 位过去常来的客户最近没有再来（重要挽留客户，需唤回客户）：应优先唤回。")
+    assert at.markdown[0].value == headline
+    assert metric(at, "参与评分客户数") == f"{scored.height:,}"
+
+
+def test_the_tiers_tab_says_what_the_top_fifth_of_customers_bring(app_env, tables, year, in_chinese):
+    at = segments_page("价值分层", {"lang": "zh"})
+    in_chinese()
+    scored = independent.rfm(tables, year)
+    customer_share, revenue_share = independent.pareto_point(scored, 20)
+    a = scored.filter(pl.col("tier") == "A")
+    from dashboard import formats
+
+    assert at.markdown[0].value.startswith(
+        f"**收入最高的 {formats.percent(customer_share, 0)} 客户贡献了本期 {format_metric('revenue_share', revenue_share)} 的收入**。"
+        f"80% 的收入来自 {a.height:,} 位客户，占客户 {format_metric('customer_share', a.height / scored.height)}（A 级）")
+
+
+def test_a_tab_named_in_english_opens_the_same_tab_in_chinese(app_env, tables, year, in_chinese):
+    """A link shared from an English session (?segments_tab=Migration) opens the migration tab in Chinese, not the
+    first tab (the tab's label is the link's value, and it differs by language)."""
+    at = segments_page(query={"lang": "zh", "segments_tab": "Migration"})
+    in_chinese()
+    c = year.comparison()
+    before = independent.rfm(tables, year, c.start_on, c.end_on)
+    after = independent.rfm(tables, year)
+    kept = before.filter(pl.col("segment") == "champions").join(
+        after.filter(pl.col("segment") == "champions"), on="customer_id").height
+    share = kept / before.filter(pl.col("segment") == "champions").height
+    assert at.markdown[0].value.startswith(
+        f"**上期的重要价值客户中，{format_metric('customer_share', share)} 本期仍是重要价值客户**。最大的迁移：")
+    # The flow chart: the eight largest moves and one band of the rest, every customer of either period in it.
+    sankey = sankey_of(at)
+    assert len(sankey["link"]["value"]) == 9
+    assert sum(sankey["link"]["value"]) == pl.concat([before["customer_id"], after["customer_id"]]).n_unique()
+    assert sankey["node"]["label"][-1].startswith("其他迁移（")
+
+
+def test_the_churn_tab_leads_with_the_customers_at_risk(app_env, tables, year, in_chinese):
+    at = segments_page("流失风险", {"lang": "zh"})
+    in_chinese()
+    status = independent.history(tables, year)
+    at_risk = status.filter(pl.col("status") == "at risk")
+    active_share = status.filter(pl.col("status") == "active").height / status.height
+    assert at.markdown[0].value.startswith(
+        f"**{format_metric('customer_share', active_share)} 的客户处于活跃状态；{at_risk.height:,} 位"
+        f"（{format_metric('customer_share', at_risk.height / status.height)}）有流失风险**")
+    assert metric(at, "有流失风险客户") == f"{at_risk.height:,}"

@@ -1,18 +1,41 @@
 """Customer 360: one customer's whole history on one timeline, with their RFM segment, value tier, activity and
 expected 12-month value under the global filters. Personal fields are masked unless revealed."""
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import components, customer_value, data, export, page, privacy
+from dashboard import (
+    charts,
+    components,
+    customer_value,
+    data,
+    export,
+    filter_bar,
+    formats,
+    page,
+    privacy,
+    segments,
+    tables,
+)
+from dashboard.columns import column
+from dashboard.i18n import _, pgettext
 from dashboard.keys import customer_number, quoted
-from dashboard.metrics import ACTIVITY_STATUSES, METRICS, RFM_SEGMENTS, fmt, format_metric
+from dashboard.metrics import (
+    ACTIVITY_STATUSES,
+    METRICS,
+    RFM_SEGMENTS,
+    fmt,
+    format_metric,
+)
 
 filters, as_of = page.context()
 first_on = data.mart_info()["first_sale_on"][0] or as_of
 PICK_ROWS = 100
+PROFILE_FIELDS = ["customer_id", "customer_type", "gender", "birth_year", "province", "city", "income_band",
+                  "acquisition_channel", "home_dealer_id", "home_dealer_name", "created_on", "first_transacted_on",
+                  "last_transacted_on", "count_leads", "count_campaign_contacts", "count_campaign_responses",
+                  "last_survey_score"]
 
-st.title("Customer 360")
+st.title(_("Customer 360"))
 
 
 def pick_customer() -> None:
@@ -24,116 +47,136 @@ def pick_customer() -> None:
 
 
 left, right = st.columns([1, 2])
-typed = left.text_input("Customer number", key="customer_id", bind="query-params", placeholder="e.g. C00001324")
-with right.expander("Or pick a customer from a segment's list", expanded=not typed):
+typed = left.text_input(_("Customer number"), key="customer_id", bind="query-params", placeholder=_("e.g. C00001324"))
+with right.expander(_("Or pick a customer from a segment's list"), expanded=not typed):
     a, b = st.columns(2)
-    segment = a.selectbox("RFM segment", list(RFM_SEGMENTS), index=None, key="c360_segment", placeholder="Choose a segment")
+    labels = segments.segment_labels()
+    segment = a.selectbox(_("RFM segment"), list(RFM_SEGMENTS), index=None, key="c360_segment",
+                          placeholder=_("Choose a segment"), format_func=labels.get)
     choices = []
     if segment:
         choices = data.load("segment_customers", filters, segment=segment, tier=None).head(PICK_ROWS)["customer_id"].to_list()
-    b.selectbox(f"Customer (the {PICK_ROWS} with the most revenue)", choices, index=None, key="c360_pick",
-                placeholder="Choose a customer", on_change=pick_customer, disabled=not segment)
+    b.selectbox(_("Customer (the {rows} with the most revenue)").format(rows=PICK_ROWS), choices, index=None, key="c360_pick",
+                placeholder=_("Choose a customer"), on_change=pick_customer, disabled=not segment)
 access = data.current_access()
-with st.expander("Personal fields"):
+with st.expander(_("Personal fields")):
     reveal, reason = privacy.reveal_controls(access)
 
 customer_id = customer_number(typed)
 if customer_id is None:
     if (typed or "").strip():
-        st.warning(f"{quoted(typed)} is not a customer number.", icon="⚠️")
+        st.warning(_("{value} is not a customer number.").format(value=quoted(typed)), icon="⚠️")
     else:
-        components.empty_state("Enter a customer number, or pick a customer from a segment's list.")
+        components.empty_state(_("Enter a customer number, or pick a customer from a segment's list."))
     st.stop()
 
 profile = data.load("customer_360_profile", customer_id=customer_id, reveal=reveal)
 if profile.is_empty():
-    st.warning(f"There is no customer {quoted(customer_id)} in this mart.", icon="⚠️")
+    st.warning(_("There is no customer {value} in this mart.").format(value=quoted(customer_id)), icon="⚠️")
     st.stop()
 p = profile.row(0, named=True)
 
-st.subheader(f"Customer {customer_id} · {p['customer_type']} · home dealer {p['home_dealer_name'] or '—'}"
-             + (f" ({p['home_region']})" if p["home_region"] else ""))
+# The heading stays short (a long dealer name wrapped it over four lines on a phone): the dealer has its own line.
+st.subheader(_("Customer {number}").format(number=customer_id))
+who = pgettext("customer_type", p["customer_type"]) if p["customer_type"] else formats.EMPTY
+st.markdown((f"{who} · {p['home_region']}" if p["home_region"] else who) + "  \n"
+            + _("Home dealer: {dealer}").format(dealer=p["home_dealer_name"] or formats.EMPTY))
 if reveal:
     privacy.log_reveal(access, customer_id, reason)
-    st.caption("Personal fields are shown: handle them under the data protection policy. This reveal is in the audit log.")
+    st.caption(_("Personal fields are shown: handle them under the data protection policy. This reveal is in the audit log."))
 
 cols = st.columns(5)
-cols[0].metric("Revenue to date", fmt(p["customer_revenue"], "money"), border=True,
-               help="Sales and service revenue over the customer's whole history.")
-cols[1].metric("Vehicles bought", f"{p['units']:,}", delta=f"{p['count_sales']:,} sales", delta_color="off", delta_arrow="off", border=True)
-cols[2].metric("Service visits", f"{p['count_service_visits']:,}", border=True)
-cols[3].metric("Complaints", f"{p['count_complaints']:,}", delta=f"{p['count_open_complaints']:,} open", delta_color="off", delta_arrow="off", border=True)
-cols[4].metric(f"Survey mean (n={p['count_surveys']:,})", fmt(p["csat"], "score"), border=True)
+cols[0].metric(_("Revenue to date"), fmt(p["customer_revenue"], "money"), border=True,
+               help=_("Sales and service revenue over the customer's whole history."))
+cols[1].metric(_("Vehicles bought"), formats.number(p["units"]), border=True, delta_color="off", delta_arrow="off",
+               delta=_("{count} sales").format(count=formats.number(p["count_sales"])))
+cols[2].metric(_("Service visits"), formats.number(p["count_service_visits"]), border=True)
+cols[3].metric(_("Complaints made"), formats.number(p["count_complaints"]), border=True, delta_color="off", delta_arrow="off",
+               delta=_("{count} open").format(count=formats.number(p["count_open_complaints"])))
+cols[4].metric(_("Survey mean (n={count})").format(count=formats.number(p["count_surveys"])), fmt(p["csat"], "score"),
+               border=True)
 
 scores = data.load("customer_360_scores", filters, customer_id=customer_id).row(0, named=True)
 
-st.markdown("**Under the current filters**" + f" ({filters.describe()})")
+st.markdown(_("**Under the current filters** ({filters})").format(filters=filter_bar.describe(filters)))
 if not scores["is_in_scope"]:
-    st.info("This customer is outside the filtered scope (home dealer, segment, channel or product): no segment, "
-            "tier or value is computed for them under these filters. Their history below is complete.", icon="ℹ️")
+    st.info(_("This customer is outside the filtered scope (home dealer, segment, channel or product): no segment, "
+              "tier or value is computed for them under these filters. Their history below is complete."), icon="ℹ️")
 else:
     # The view's lifetime-value model: fitted once per filters (cached), so the next customer costs nothing.
     value = customer_value.customer_value(filters, first_on)
     mine = value.customers.filter(pl.col("customer_id") == customer_id)
     clv_row = mine.row(0, named=True) if mine.height else None
     cols = st.columns(5)
-    status = scores["status"]
-    cols[0].metric("Activity", status or "no transaction yet", border=True,
-                   help=ACTIVITY_STATUSES.get(status, "No sale or service visit by the period's end."))
-    cols[1].metric("RFM segment", scores["segment"] or "not active in the period", border=True,
-                   help=RFM_SEGMENTS.get(scores["segment"], "No sale or service visit in the period."))
-    cols[2].metric("RFM scores (R F M)", " ".join(scores["rfm_code"]) if scores["rfm_code"] else "—", border=True,
-                   help=f"Quintiles among the {scores['count_customers_scored']:,} customers scored in the period.")
-    cols[3].metric("Value tier", scores["tier"] or "—", border=True,
-                   help="A: the customers who together make the first 80% of the period's revenue; B: the next 15%; C: the rest.")
-    cols[4].metric(METRICS["clv"].label, format_metric("clv", clv_row["clv"]) if clv_row else "—", border=True,
-                   delta=(f"P(active) {format_metric('p_alive', clv_row['p_alive'])}" if clv_row else None), delta_color="off", delta_arrow="off",
-                   help=METRICS["clv"].definition)
+    status, segment_now = scores["status"], scores["segment"]
+    cols[0].metric(_("Activity"), pgettext("status", status) if status else _("no transaction yet"), border=True,
+                   help=_(ACTIVITY_STATUSES[status]) if status in ACTIVITY_STATUSES
+                   else _("No sale or service visit by the period's end."))
+    cols[1].metric(_("RFM segment"), segments.segment_name(segment_now) if segment_now else _("not active in the period"),
+                   border=True, help=_(RFM_SEGMENTS[segment_now]) if segment_now in RFM_SEGMENTS
+                   else _("No sale or service visit in the period."))
+    cols[2].metric(_("RFM scores (R F M)"), " ".join(scores["rfm_code"]) if scores["rfm_code"] else formats.EMPTY, border=True,
+                   help=_("Quintiles among the {count} customers scored in the period (5 = the best fifth).").format(
+                       count=formats.number(scores["count_customers_scored"])))
+    cols[3].metric(_("Value tier"), scores["tier"] or formats.EMPTY, border=True,
+                   help=_("A: the customers who together make the first 80% of the period's revenue; B: the next 15%; "
+                          "C: the rest."))
+    cols[4].metric(_(METRICS["clv"].label), format_metric("clv", clv_row["clv"]) if clv_row else formats.EMPTY, border=True,
+                   delta=(_("Probability still active {share}").format(share=format_metric("p_alive", clv_row["p_alive"]))
+                          if clv_row else None), delta_color="off", delta_arrow="off", help=_(METRICS["clv"].definition))
+    note = segments.status_note(status, segment_now, clv_row["p_alive"] if clv_row else None,
+                                clv_row["count_repeat"] if clv_row else None, filters.end_on)
+    if note:
+        st.info(note, icon="ℹ️")
 
-st.markdown("**Profile**" + ("" if reveal else " (personal fields hidden)"))
-shown = profile.select(
-    "customer_id", "customer_type", "gender", "birth_year", "province", "city", "income_band", "acquisition_channel",
-    "home_dealer_id", "home_dealer_name", "created_on", "first_transacted_on", "last_transacted_on",
-    "count_leads", "count_campaign_contacts", "count_campaign_responses", "last_survey_score",
-).select(pl.all().cast(pl.String))
-if not reveal:
-    shown = shown.with_columns(pl.col("gender", "city", "income_band").fill_null("hidden"))
+st.markdown(_("**Profile**") if reveal else _("**Profile** (personal fields hidden)"))
+shown = profile.select(PROFILE_FIELDS)
+HIDDEN = _("hidden")
+
+
+def shown_value(field: str, value) -> str:
+    """A profile value as a person reads it; a masked personal field says so."""
+    if value is None:
+        return HIDDEN if field in privacy.PERSONAL_FIELDS and not reveal else formats.EMPTY
+    if field == "customer_type":
+        return pgettext("customer_type", value)
+    if field == "gender":
+        return pgettext("gender", value)
+    if field == "acquisition_channel":
+        return pgettext("channel", value)
+    if field == "birth_year" and str(value).endswith("s"):   # masked: the decade only
+        return _("{decade}s").format(decade=str(value)[:-1])
+    if field.endswith("_on"):
+        return formats.day(value)
+    if isinstance(value, int):
+        return formats.number(value)
+    return str(value)
+
+
+FIELD, VALUE = _("Field"), _("Value")
+table = pl.DataFrame({FIELD: [_(column(f).label) for f in PROFILE_FIELDS],
+                      VALUE: [shown_value(f, shown[f][0]) for f in PROFILE_FIELDS]})
 # A static table: st.dataframe's toolbar would offer an unaudited download of the personal fields.
-st.table(shown.transpose(include_header=True, header_name="field", column_names=["value"]))
+st.table(table)
 if reveal:
     st.download_button(
-        "Download the profile (CSV, audited)",
-        lambda: privacy.audited_export(access, export.to_csv(shown, f"Customer {customer_id}", "none", as_of),
+        _("Download the profile (CSV, audited)"),
+        lambda: privacy.audited_export(access, export.to_csv(table, _("Customer {number}").format(number=customer_id),
+                                                             _("none"), as_of),
                                        customer_id=customer_id, reason=reason, detail="customer_360 profile, 1 row"),
         file_name=f"customer_{customer_id}.csv", mime="text/csv", key="profile_csv", on_click="ignore",
     )
 
-st.subheader("Timeline")
+st.subheader(_("Timeline"))
 timeline = data.load("customer_360_timeline", customer_id=customer_id)
 if timeline.is_empty():
-    components.empty_state("Nothing has happened with this customer yet: no purchase, visit, lead, contact, complaint or survey.")
+    components.empty_state(_("Nothing has happened with this customer yet: no purchase, visit, lead, contact, complaint or survey."))
 else:
-    chart = timeline.with_columns(
-        label=pl.col("event") + ": " + pl.col("detail").fill_null("")
-        + pl.when(pl.col("amount").is_not_null()).then(pl.lit(" · ¥") + pl.col("amount").round(0).cast(pl.Int64).cast(pl.String)).otherwise(pl.lit(""))
-        + pl.when(pl.col("score").is_not_null()).then(pl.lit(" · score ") + pl.col("score").cast(pl.String)).otherwise(pl.lit("")),
-    )
-    categories = ["purchase", "service", "lead", "campaign", "complaint", "survey"]
-    fig = go.Figure()
-    for category in categories:
-        part = chart.filter(pl.col("category") == category)
-        fig.add_scatter(
-            x=part["event_at"].to_list(), y=part["category"].to_list(), mode="markers", name=category,
-            marker={"size": 11, "opacity": 0.8},
-            customdata=part.select("label", pl.col("dealer_name").fill_null(""), "reference").rows(),
-            hovertemplate="%{x|%Y-%m-%d %H:%M}<br>%{customdata[0]}<br>%{customdata[1]} · %{customdata[2]}<extra></extra>",
-        )
-    fig.update_layout(title=f"Everything that happened with customer {customer_id}",
-                      yaxis={"categoryorder": "array", "categoryarray": categories[::-1]})
-    fig.add_vrect(x0=str(filters.start_on), x1=str(filters.end_on), fillcolor="grey", opacity=0.08, line_width=0,
-                  annotation_text="filter period", annotation_position="top left")
-    fig.update_layout(height=380, showlegend=False)
-    st.plotly_chart(fig, key="timeline_chart")
-    st.dataframe(timeline, hide_index=True, width="stretch", key="timeline_table",
-                 column_config={"amount": st.column_config.NumberColumn(format="localized")})
-    components.rows_and_sql(timeline, "customer_360_timeline", f"Customer {customer_id} timeline", None, as_of, key="timeline")
+    charts.show(segments.timeline_chart(timeline, filters.start_on, filters.end_on), key="timeline_chart")
+    readable = segments.timeline_rows(timeline).with_columns(
+        timeline_kind=pl.col("category").replace_strict(segments.timeline_names(), default=pl.col("category"),
+                                                        return_dtype=pl.String))
+    tables.show(readable.drop("category"), key="timeline_table",
+                answer=["event_at", "event", "detail", "amount", "score"])
+    components.rows_and_sql(timeline, "customer_360_timeline", _("Customer {number} timeline").format(number=customer_id),
+                            None, as_of, key="timeline")
