@@ -1,23 +1,29 @@
-"""Sales forecast: the filtered slice's monthly units or revenue 1-18 months ahead with 80% and 95% intervals,
-the backtest that chose the model against the seasonal-naive baseline, and the same for each region, dealer
-or product at one click."""
-import math
+"""Sales forecast: what the filtered slice is expected to sell (units or revenue) 1-18 months ahead, with its likely
+range, and how good the forecast has been, in plain words; the models and their backtest in an expander for
+analysts; the same for each region, dealer or product at one click."""
 import time
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from analytics import forecast
-from dashboard import components, data, page
-from dashboard.metrics import METRICS, format_metric
+from dashboard import (
+    charts,
+    components,
+    data,
+    filter_bar,
+    forecasting,
+    formats,
+    page,
+    tables,
+)
+from dashboard.forecasting import GROUP_BUTTONS, GROUPS, MEASURES
+from dashboard.i18n import _
+from dashboard.metrics import METRICS
 
-# Dataset column -> metric name (labels and formats come from dashboard.metrics).
-MEASURES = {"units": "units", "revenue": "sales_revenue"}
-GROUPS = {"region": "each region", "dealer": "each dealer", "product": "each product"}
-MAX_GROUPS = 30  # a grid of more small charts than this is no longer readable at a glance
-GRID_COLUMNS = 4
+MAX_GROUPS = 30  # more small charts than this are no longer read one by one
+GRID_COLUMNS = 3  # per row on a wide screen; Streamlit stacks them one per row on a phone
+GRID_SHOWN = 6  # the largest groups' charts; the others behind an expander
 GRID_HISTORY_MONTHS = 24
 WORKERS = 2
 
@@ -34,188 +40,125 @@ def _forecast_groups(series: tuple, last_month) -> tuple[dict, float]:
     return results, time.perf_counter() - started
 
 
-def _label(measure: str) -> str:
-    return METRICS[MEASURES[measure]].label
-
-
-def _fmt(measure: str, value) -> str:
-    return format_metric(MEASURES[measure], value)
-
-
-def _scores_table(result: forecast.SeriesForecast) -> pl.DataFrame:
-    return result.scores.select(
-        "model",
-        chosen=pl.col("model") == result.model,
-        is_baseline="is_baseline",
-        mase="mase",
-        smape="smape",
-        count_errors="count_errors",
-        converged="converged",
-        status="status",
-        note="note",
-    )
-
-
-SCORE_COLUMNS = {
-    "chosen": st.column_config.CheckboxColumn("chosen"),
-    "is_baseline": st.column_config.CheckboxColumn("baseline"),
-    "mase": st.column_config.NumberColumn("MASE", format="%.3f", help=METRICS["mase"].definition),
-    "smape": st.column_config.NumberColumn("sMAPE", format="%.1f%%", help=METRICS["smape"].definition),
-    "count_errors": st.column_config.NumberColumn("months scored"),
-}
-
 filters, as_of = page.context()
-st.title("Sales forecast")
+st.title(_("Sales forecast"))
 forecast.warm_pool(WORKERS)  # in the background: the first group forecast then finds its workers ready
 
 history = data.load("forecast_monthly", filters)
+measure_labels = {m: _(METRICS[MEASURES[m]].label) for m in MEASURES}   # a format_func is also called outside the run
 controls = st.columns([1, 2])
 measure = controls[0].radio(
-    "Forecast", list(MEASURES), format_func=_label, key="forecast_measure", horizontal=True, bind="query-params",
+    _("Forecast"), list(MEASURES), format_func=measure_labels.get, key="forecast_measure", horizontal=True,
+    bind="query-params",
 )
-horizon = controls[1].slider("Months ahead", 1, forecast.HORIZON, 12, key="forecast_horizon", bind="query-params")
+horizon = controls[1].slider(_("Months ahead"), 1, forecast.HORIZON, 12, key="forecast_horizon", bind="query-params")
+label = measure_labels[measure]
 
 if history.is_empty():
-    st.caption(filters.describe())
-    components.empty_state("No sales in this slice up to the end of the period: nothing to forecast. Widen the filters.")
+    st.caption(filter_bar.describe(filters))
+    components.empty_state(_("No sales in this slice up to the end of the period: nothing to forecast. Widen the "
+                             "filters."))
     st.stop()
 
 last_month = history["month"].max()
-st.caption(
-    f"{filters.describe()} · history: every month of the slice from {history['month'].min():%Y-%m} to "
-    f"{last_month:%Y-%m} (the last whole month of the period; the period's start does not apply)"
-)
+st.caption(_("{filters} · history: every month of the slice from {first} to {last} (the last whole month of the "
+             "period; the period's start does not apply)").format(
+    filters=filter_bar.describe(filters), first=formats.month(history["month"].min()), last=formats.month(last_month)))
 result = _forecast_one(tuple(history[measure].to_list()), last_month)
 ahead = result.forecast.head(horizon) if result.status == forecast.STATUS_OK else None
 
-fig = go.Figure()
-if ahead is not None:
-    months = ahead["month"].to_list()
-    for level, colour in ((95, "rgba(31,119,180,0.15)"), (80, "rgba(31,119,180,0.30)")):
-        fig.add_scatter(x=months, y=ahead[f"upper_{level}"].to_list(), mode="lines", line={"width": 0},
-                        showlegend=False, hoverinfo="skip")
-        fig.add_scatter(x=months, y=ahead[f"lower_{level}"].to_list(), mode="lines", line={"width": 0},
-                        fill="tonexty", fillcolor=colour, name=f"{level}% interval")
-fig.add_scatter(x=history["month"].to_list(), y=history[measure].to_list(), mode="lines+markers", name="actual",
-                line={"color": "#333"}, marker={"size": 4})
-if ahead is not None:
-    fig.add_scatter(x=[last_month] + ahead["month"].to_list(),
-                    y=[history[measure][-1]] + ahead["forecast"].to_list(), mode="lines+markers",
-                    name=f"forecast ({result.model})", line={"color": "#1f77b4", "dash": "dash"}, marker={"size": 4})
-fig.update_layout(title=f"{_label(measure)} by month and the next {horizon} months", height=430,
-                  yaxis_title=_label(measure), xaxis_title="", legend={"orientation": "h", "y": -0.15})
-st.plotly_chart(fig, key="forecast_chart")
+if ahead is None:
+    components.empty_state(forecasting.too_short_sentence(history[measure].to_list()))
+else:
+    st.markdown(forecasting.outlook_sentence(forecasting.outlook(history, ahead, measure), measure))
+    if result.beats_baseline:
+        st.success(forecasting.accuracy_sentence(result), icon="✅")
+    else:
+        st.warning(forecasting.accuracy_sentence(result), icon="⚠️")
+for note in forecasting.reader_notes(result, ahead):
+    st.caption(note)
 
+charts.show(forecasting.forecast_figure(history, ahead, measure, label, horizon), key="forecast_chart")
 rows = history.select("month", actual=pl.col(measure).cast(pl.Float64))
 if ahead is not None:
     rows = pl.concat([rows, ahead.drop("months_ahead")], how="diagonal")
-components.rows_and_sql(rows, "forecast_monthly", f"Sales forecast: {_label(measure).lower()}", filters, as_of,
+components.rows_and_sql(rows, "forecast_monthly", _("Sales forecast: {measure}").format(measure=label), filters, as_of,
                         key="forecast_rows")
 
-if result.status != forecast.STATUS_OK:
-    components.empty_state(result.message)
-else:
-    if result.beats_baseline:
-        st.success(result.message, icon="✅")
-    else:
-        st.warning(result.message, icon="⚠️")
-    nxt = ahead.row(0, named=True)
-    st.markdown(
-        f"**Next month ({nxt['month']:%Y-%m}): {_fmt(measure, nxt['forecast'])}** · 80% interval "
-        f"{_fmt(measure, nxt['lower_80'])} to {_fmt(measure, nxt['upper_80'])} · 95% interval "
-        f"{_fmt(measure, nxt['lower_95'])} to {_fmt(measure, nxt['upper_95'])}"
-    )
-    for note in result.notes:
-        st.caption(note)
+if ahead is not None:
+    with st.expander(_("How this is worked out")):
+        st.markdown(forecasting.method_sentence(result))
+        st.caption(_(
+            "Rolling-origin backtest: each model is fitted on the history before the last twelve months, then "
+            "forecasts up to twelve months from every third month of that year, seeing only the months before "
+            "each forecast. MASE scales the errors by the baseline's typical in-sample miss; the lowest MASE wins. "
+            "The baseline is the seasonal naive forecast (each month = the same month last year), or the naive one "
+            "(the last month carried forward) for a history under three years. The shaded ranges are the chosen "
+            "model's 80% and 95% prediction intervals."))
+        for note in forecasting.analyst_notes(result):
+            st.caption(note)
+        tables.show(forecasting.scores_table(result), key="forecast_scores")
 
-    st.subheader("How the model was chosen")
-    st.caption(
-        "Rolling-origin backtest: each model is fitted on the history before the last twelve months, then "
-        "forecasts up to twelve months from every third month of that year, seeing only the months before "
-        "each forecast. MASE scales the errors by the baseline's typical in-sample miss; the lowest MASE wins."
-    )
-    st.dataframe(_scores_table(result), hide_index=True, width="stretch", column_config=SCORE_COLUMNS,
-                 key="forecast_scores")
-
-st.subheader("Forecast by group")
+st.subheader(_("Forecast by group"))
 choices = [g for g in GROUPS if not (g == "region" and (filters.region or filters.province or filters.dealer_id))]
 if filters.dealer_id is not None:
     choices = [g for g in choices if g != "dealer"]
-group_by = st.selectbox("Forecast", choices, format_func=GROUPS.get, key="forecast_group_by")
+group_labels = {g: _(GROUPS[g]) for g in GROUPS}
+group_by = st.selectbox(_("Forecast"), choices, format_func=group_labels.get, key="forecast_group_by")
 request = (group_by, measure, filters)
-if st.button(f"Forecast {GROUPS[group_by]}", key="forecast_group_go", type="primary"):
+if st.button(_(GROUP_BUTTONS[group_by]), key="forecast_group_go", type="primary"):
     st.session_state["forecast_group_request"] = request
 if st.session_state.get("forecast_group_request") != request:
-    st.caption(f"One click fits every group's own models (the {MAX_GROUPS} largest by revenue over the last twelve "
-               f"months; more than {forecast.SERIAL_UP_TO} in {WORKERS} processes); a group asked for again comes "
-               f"from the cache.")
+    st.caption(_("One click forecasts every group on its own (the {count} largest by revenue over the last twelve "
+                 "months); a group asked for again comes from the cache.").format(count=MAX_GROUPS))
     st.stop()
 
 grouped = data.load("forecast_by_group", filters, group_by=group_by, max_groups=MAX_GROUPS)
 if grouped.is_empty():
-    components.empty_state("No sales in this slice: no groups to forecast.")
+    components.empty_state(_("No sales in this slice: no groups to forecast."))
     st.stop()
 keys = grouped.unique("group_key", maintain_order=True).select("group_key", "group_label", "count_groups")
 series = tuple(
     (key, tuple(part[measure].to_list()))
     for key, part in ((k, grouped.filter(pl.col("group_key") == k)) for k in keys["group_key"].to_list())
 )
-with st.spinner(f"Fitting {len(series)} series…"):
+with st.spinner(_("Forecasting {count} groups…").format(count=len(series))):
     results, seconds = _forecast_groups(series, last_month)
 shown_count, total = keys.height, keys["count_groups"][0]
+accuracy = forecasting.group_table(keys, grouped, results, measure, horizon)
+
+st.markdown(forecasting.groups_sentence(accuracy))
+timing = formats.number(seconds, 1)
 st.caption(
-    f"{shown_count} of {total} groups{' (the largest by revenue over the last twelve months)' if total > shown_count else ''}; "
-    f"fitted in {seconds:.1f} s (later views of the same groups come from the cache)."
+    (_("{shown} of {total} groups (the largest by revenue over the last twelve months); forecast in {seconds} s "
+       "(later views of the same groups come from the cache).") if total > shown_count else
+     _("{shown} of {total} groups; forecast in {seconds} s (later views of the same groups come from the cache)."))
+    .format(shown=shown_count, total=total, seconds=timing))
+
+tables.show(
+    accuracy.drop("group_key", "change", "has_forecast", "chart_subtitle"), key="forecast_group_accuracy",
+    answer=["group_label", "expected_total", "expected_change", "accuracy_verdict"],
+    labels={"expected_total": _("Expected in the next {months} months").format(months=horizon)},
 )
 
-accuracy = pl.DataFrame([
-    {
-        "group_key": key,
-        "group": label,
-        "status": results[key].status,
-        "model": results[key].model,
-        "beats_baseline": results[key].beats_baseline,
-        "mase": results[key].chosen_score("mase"),
-        "baseline_mase": results[key].baseline_score("mase"),
-        "smape": results[key].chosen_score("smape"),
-        "baseline_smape": results[key].baseline_score("smape"),
-        "count_months": results[key].n_months,
-        "message": results[key].message,
-    }
-    for key, label in keys.select("group_key", "group_label").iter_rows()
-], schema_overrides={"mase": pl.Float64, "baseline_mase": pl.Float64, "smape": pl.Float64, "baseline_smape": pl.Float64,
-                     "model": pl.String})
+st.caption(_("{measure}: the last {history} months (solid line) and the next {months} (dashed), with the likely range "
+             "(an 8 in 10 chance) shaded.").format(measure=label, history=GRID_HISTORY_MONTHS, months=horizon))
 
-n_rows = math.ceil(keys.height / GRID_COLUMNS)
-titles = []
-for row in accuracy.iter_rows(named=True):
-    if row["status"] != forecast.STATUS_OK:
-        titles.append(f"{row['group']}<br><sub>not enough history</sub>")
-    else:
-        verdict = "beats" if row["beats_baseline"] else "does not beat"
-        titles.append(f"{row['group']}<br><sub>{row['model']} · MASE {format_metric('mase', row['mase'])} "
-                      f"({verdict} {format_metric('mase', row['baseline_mase'])})</sub>")
-grid = make_subplots(rows=n_rows, cols=GRID_COLUMNS, subplot_titles=titles, vertical_spacing=0.5 / max(n_rows, 1) if n_rows > 1 else 0.1)
-for i, key in enumerate(keys["group_key"].to_list()):
-    r, c = i // GRID_COLUMNS + 1, i % GRID_COLUMNS + 1
-    part = grouped.filter(pl.col("group_key") == key).tail(GRID_HISTORY_MONTHS)
-    res = results[key]
-    if res.status == forecast.STATUS_OK:
-        fc = res.forecast.head(horizon)
-        grid.add_scatter(x=fc["month"].to_list(), y=fc["upper_80"].to_list(), mode="lines", line={"width": 0},
-                         showlegend=False, hoverinfo="skip", row=r, col=c)
-        grid.add_scatter(x=fc["month"].to_list(), y=fc["lower_80"].to_list(), mode="lines", line={"width": 0},
-                         fill="tonexty", fillcolor="rgba(31,119,180,0.25)", name="80% interval", showlegend=i == 0,
-                         row=r, col=c)
-        grid.add_scatter(x=fc["month"].to_list(), y=fc["forecast"].to_list(), mode="lines",
-                         line={"color": "#1f77b4", "dash": "dash"}, name="forecast", showlegend=i == 0, row=r, col=c)
-    grid.add_scatter(x=part["month"].to_list(), y=part[measure].to_list(), mode="lines", line={"color": "#333"},
-                     name="actual", showlegend=i == 0, row=r, col=c)
-grid.update_layout(height=max(300, 230 * n_rows), margin={"t": 90}, showlegend=False,
-                   title=f"{_label(measure)}: last {GRID_HISTORY_MONTHS} months (solid) and the next {horizon} "
-                         f"(dashed, with the 80% interval), {GROUPS[group_by]}")
-grid.update_annotations(font_size=11)
-st.plotly_chart(grid, key="forecast_grid")
+
+def _small_charts(items) -> None:
+    for start in range(0, len(items), GRID_COLUMNS):
+        for col, (i, key, name, verdict) in zip(st.columns(GRID_COLUMNS), items[start:start + GRID_COLUMNS]):
+            with col:
+                fig = forecasting.small_figure(name, verdict, grouped.filter(pl.col("group_key") == key), results[key],
+                                               measure, horizon, GRID_HISTORY_MONTHS)
+                charts.show(fig, key=f"forecast_grid_{i}")
+
+
+items = [(i, row["group_key"], row["group_label"], row["chart_subtitle"]) for i, row in enumerate(accuracy.iter_rows(named=True))]
+_small_charts(items[:GRID_SHOWN])
+if len(items) > GRID_SHOWN:
+    with st.expander(_("The other {count} groups").format(count=len(items) - GRID_SHOWN)):
+        _small_charts(items[GRID_SHOWN:])
 
 forecasts = pl.concat(
     [results[k].forecast.head(horizon).with_columns(group_key=pl.lit(k)) for k in keys["group_key"].to_list()
@@ -228,17 +171,5 @@ if not forecasts.is_empty():
         [group_rows, forecasts.drop("months_ahead").join(keys.select("group_key", "group_label"), on="group_key")],
         how="diagonal",
     )
-components.rows_and_sql(group_rows, "forecast_by_group", f"Forecast {GROUPS[group_by]}", filters, as_of,
+components.rows_and_sql(group_rows, "forecast_by_group", _(GROUP_BUTTONS[group_by]), filters, as_of,
                         key="forecast_group_rows")
-
-st.markdown(f"**Accuracy {GROUPS[group_by]}** (backtest of the chosen model against its baseline)")
-st.dataframe(
-    accuracy.drop("group_key"), hide_index=True, width="stretch", key="forecast_group_accuracy",
-    column_config={
-        "mase": st.column_config.NumberColumn("MASE", format="%.3f"),
-        "baseline_mase": st.column_config.NumberColumn("baseline MASE", format="%.3f"),
-        "smape": st.column_config.NumberColumn("sMAPE", format="%.1f%%"),
-        "baseline_smape": st.column_config.NumberColumn("baseline sMAPE", format="%.1f%%"),
-        "beats_baseline": st.column_config.CheckboxColumn("beats baseline"),
-    },
-)
