@@ -4,7 +4,7 @@ and the same answers from our datasets; each side runs in its own process for an
 The notebook reads the Parquet exports of the mart's tables, parses the dates and joins each fact table to
 its customer and dealer once (the `prepare` step, timed with the reading); after that a filter change is
 boolean masks, merges and group-bys over the in-memory frames (the `compute` step). The formulas follow
-DOMAIN.md, written again here for pandas: nothing is read from the SQL.
+docs/domain.md, written again here for pandas: nothing is read from the SQL.
 
 Run as `python -m bench.peer '{"side": "pandas" | "ours", "db": ..., "exports": ..., "filters": [...], "repeats": n}'`;
 prints one JSON object.

@@ -1,4 +1,4 @@
--- One row: the overview KPIs of DOMAIN.md for the filtered slice over [$start_on, $end_on].
+-- One row: the overview KPIs of docs/domain.md for the filtered slice over [$start_on, $end_on].
 with
 period_sales as (
     select

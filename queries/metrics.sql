@@ -1,4 +1,4 @@
--- Metric formulas of DOMAIN.md, defined once as macros and used by name in every dataset.
+-- Metric formulas of docs/domain.md, defined once as macros and used by name in every dataset.
 
 -- Gross margin of sales rows (a row without a cost has no known margin and is left out).
 create or replace temp macro gross_margin(revenue, cost) as sum(revenue - cost)::double;

@@ -1,5 +1,5 @@
 """Campaign results, lift counts, attribution rules, the lead funnel and the budget rates, recomputed in plain
-Polars from the raw mart tables and DOMAIN.md's definitions (never by calling the SQL)."""
+Polars from the raw mart tables and docs/domain.md's definitions (never by calling the SQL)."""
 from __future__ import annotations
 
 from datetime import date

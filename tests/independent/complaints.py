@@ -1,5 +1,5 @@
 """The complaints page's numbers recomputed in plain Polars/NumPy from the raw complaint rows, written from
-DOMAIN.md and the agreed definitions (a timestamp at or after the as-of moment has not happened yet; backlog =
+docs/domain.md and the agreed definitions (a timestamp at or after the as-of moment has not happened yet; backlog =
 received by the moment and not closed by then; SLA = of the period's complaints whose outcome is known at the
 moment, the share resolved by the deadline), without the SQL."""
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The forecast page's series and baseline figures, recomputed in plain Polars and NumPy from the raw rows and
-DOMAIN.md's definitions (monthly units = sum of quantity, revenue = sum of revenue), not from the SQL."""
+docs/domain.md's definitions (monthly units = sum of quantity, revenue = sum of revenue), not from the SQL."""
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""Customer segments and value recomputed in plain Polars from the raw mart tables and DOMAIN.md's definitions.
+"""Customer segments and value recomputed in plain Polars from the raw mart tables and docs/domain.md's definitions.
 
 Money is handled in integer cents, so tier boundaries and sums compare exactly; scores rank ties with the
 lowest rank of their group (Polars' rank("min")), which is what "ties share the quintile where they start" means.
@@ -12,7 +12,7 @@ import polars as pl
 from queries.filters import Filters
 from tests.independent.frame import customers_in, months_before
 
-# The segment grid of DOMAIN.md's named segments as the dashboard defines it, written out cell by cell:
+# The segment grid of docs/domain.md's named segments as the dashboard defines it, written out cell by cell:
 # rows are recency scores 5..1, columns frequency scores 1..5.
 GRID = {
     5: ["new", "potential loyalists", "potential loyalists", "champions", "champions"],
