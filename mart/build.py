@@ -19,6 +19,7 @@ FACT_DATES = {
     "complaints": "received_at::date",
     "surveys": "surveyed_on",
     "campaign_contacts": "contacted_on",
+    "followup_calls": "called_at::date",
 }
 
 

@@ -40,6 +40,22 @@ RANGES: dict[tuple[str, str], tuple[int | None, int | None]] = {
     ("complaints", "callback_score"): (1, 5),
     ("sales", "quantity"): (1, None),
     ("complaints", "reopen_count"): (0, None),
+    ("service_visits", "mileage_km"): (0, None),
+    ("followup_calls", "csat"): (1, 5),
+    ("targets", "units_target"): (0, None),
+}
+
+# Dates that name a month: they must be its first day.
+MONTH_STARTS: tuple[tuple[str, str], ...] = (("targets", "month"),)
+
+# Keys that point to one of several tables, chosen by another column's value: (table, column) -> (the column
+# that chooses, {its value: (table, key column)}). A follow-up call follows a sale, a visit or a complaint.
+EVENT_KEYS: dict[tuple[str, str], tuple[str, dict[str, tuple[str, str]]]] = {
+    ("followup_calls", "follows_id"): ("call_type", {
+        "sales": ("sales", "sale_id"),
+        "service": ("service_visits", "visit_id"),
+        "complaint_callback": ("complaints", "complaint_id"),
+    }),
 }
 
 # Lifecycles: each non-empty moment must not be before the latest non-empty moment listed before it.
@@ -48,6 +64,7 @@ ORDER: dict[str, tuple[str, ...]] = {
     "leads": ("created_at", "contacted_at", "test_drive_at", "quoted_at", "closed_at"),
     "campaign_contacts": ("contacted_on", "responded_on"),
     "complaints": ("received_at", "dispatched_at", "acknowledged_at", "resolved_at", "closed_at"),
+    "followup_calls": ("follows_on", "called_at"),
 }
 
 # The checks a row goes through, in this order; a rejected row is reported with the first that fails.
@@ -61,15 +78,17 @@ CHECKS: tuple[tuple[str, str, str], ...] = (
      "spelling of one); columns in the order listed below; an optional descriptive column never rejects a row "
      "(see warnings)"),
     ("negative money", "negative money: -12.50", "a money column (any decimal) is below zero after rounding to cents"),
-    ("range", "out of range 0-10: 11 / out of range >= 1: 0",
-     "a number is outside its range (an optional descriptive column: a warning instead)"),
+    ("range", "out of range 0-10: 11 / out of range >= 1: 0 / not the first day of a month: 2024-03-15",
+     "a number is outside its range (an optional descriptive column: a warning instead), or a month is not "
+     "given by its first day"),
     ("order", "contacted_at before created_at",
      "a moment is before the latest non-empty moment that precedes it in its lifecycle"),
     ("duplicate key", "duplicate key customer_id=17 / duplicate key campaign_id=3, customer_id=17",
      "an earlier row of the file has the same key (the first row with a key owns it, even when that row is rejected for another reason)"),
-    ("foreign key", "unknown customer_id=99 (not in customers) / customer_id=17 was rejected in customers",
+    ("foreign key", "unknown customer_id=99 (not in customers) / customer_id=17 was rejected in customers / "
+     "unknown follows_id=SO9 (not in sales)",
      "the referenced row is not in the referenced table's file, or was rejected there; checked only when that "
-     "table is in the load"),
+     "table is in the load (a follow-up call's `follows_id` is looked up in the table its `call_type` names)"),
 )
 
 
@@ -78,6 +97,14 @@ class ForeignKey:
     column: str
     table: str
     ref_column: str
+
+
+@dataclass(frozen=True)
+class EventKey:
+    """A key into one of several tables: `by` column's value -> (table, key column)."""
+    column: str
+    by: str
+    tables: tuple[tuple[str, str, str], ...]   # (value of `by`, table, key column)
 
 
 @dataclass(frozen=True)
@@ -96,6 +123,8 @@ class Column:
     follows: tuple[str, ...] = ()  # moments this one must not be before (nearest non-empty one counts)
     key: bool = False             # part of the table's primary key
     nullable: bool = True
+    month_start: bool = False     # a date naming a month: must be its first day
+    event_key: EventKey | None = None   # a key into the table another column names
 
     @property
     def kind(self) -> str:
@@ -110,8 +139,8 @@ class Column:
         still reject the row: a fact without them would be wrong, not just less described.
         """
         optional = self.nullable or (self.default is not None and self.default.startswith("'"))
-        return (optional and not self.key and self.references is None and not self.money
-                and self.kind not in ("date", "timestamp"))
+        return (optional and not self.key and self.references is None and self.event_key is None
+                and not self.money and self.kind not in ("date", "timestamp"))
 
 
 @dataclass(frozen=True)
@@ -123,6 +152,7 @@ class Table:
     required: bool
     order: tuple[str, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = field(default=())
+    event_keys: tuple[EventKey, ...] = field(default=())
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -137,7 +167,9 @@ class Table:
 
     @property
     def parents(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(fk.table for fk in self.foreign_keys))
+        """The tables this one's keys point to: its foreign keys' and its event keys' (loaded before it)."""
+        return tuple(dict.fromkeys([*(fk.table for fk in self.foreign_keys),
+                                    *(t for ek in self.event_keys for _, t, _ in ek.tables)]))
 
 
 @cache
@@ -187,6 +219,10 @@ def _read_catalog(con: duckdb.DuckDBPyConnection) -> list[Table]:
             {"t": name},
         ).fetchall()
         chain = ORDER.get(name, ())
+        event_keys = {
+            col: EventKey(col, by, tuple((value, t, k) for value, (t, k) in targets.items()))
+            for (table, col), (by, targets) in EVENT_KEYS.items() if table == name
+        }
         columns = []
         for col, data_type, nullable, default, precision, scale in rows:
             values = None
@@ -215,6 +251,8 @@ def _read_catalog(con: duckdb.DuckDBPyConnection) -> list[Table]:
                     follows=tuple(reversed(chain[: chain.index(col)])) if col in chain else (),
                     key=col in key,
                     nullable=bool(nullable),
+                    month_start=(name, col) in MONTH_STARTS,
+                    event_key=event_keys.get(col),
                 )
             )
         tables.append(
@@ -226,6 +264,7 @@ def _read_catalog(con: duckdb.DuckDBPyConnection) -> list[Table]:
                 required=name in REQUIRED_TABLES,
                 order=chain,
                 foreign_keys=tuple(fks.values()),
+                event_keys=tuple(event_keys.values()),
             )
         )
     return tables
@@ -246,6 +285,13 @@ def _check_extra_rules(tables: list[Table]) -> None:
         for col in chain:
             assert (table, col) in known, f"order rule names unknown column {table}.{col}"
             assert known[(table, col)].type in ("date", "timestamp"), f"{table}.{col} is not a date or timestamp"
+    for table, col in MONTH_STARTS:
+        assert (table, col) in known and known[(table, col)].type == "date", f"{table}.{col} is not a date column"
+    for (table, col), (by, targets) in EVENT_KEYS.items():
+        assert (table, col) in known and (table, by) in known, f"event key rule names unknown column {table}.{col}"
+        assert set(targets) <= set(known[(table, by)].values or ()), f"{table}.{by} lacks a value of {set(targets)}"
+        for t, k in targets.values():
+            assert (t, k) in known, f"event key rule names unknown column {t}.{k}"
 
 
 def _dependency_order(tables: list[Table]) -> list[Table]:
@@ -286,12 +332,17 @@ def _rules(table: Table, column: Column) -> str:
         rules.append(f"{column.minimum}-{column.maximum}")
     elif column.minimum is not None:
         rules.append(f">= {column.minimum}")
+    if column.month_start:
+        rules.append("the first day of the month")
     if column.follows:
         rules.append(f"not before {column.follows[0]}" + (" (or the latest earlier moment)" if len(column.follows) > 1 else ""))
     if column.name in table.key:
         rules.append("key" if len(table.key) == 1 else "part of the key")
     if column.references:
         rules.append(f"-> {column.references.table}.{column.references.ref_column}")
+    if column.event_key:
+        ek = column.event_key
+        rules.append("-> " + ", ".join(f"{t}.{k} when {ek.by} = `{v}`" for v, t, k in ek.tables))
     if column.default is not None:
         rules.append(f"empty -> {column.default}")
     if column.descriptive:
@@ -424,7 +475,7 @@ def render_markdown() -> str:
         "`customer_type` may be left out (most exports outside fleet sales have none): an empty or absent value "
         "is `unknown`, shown as its own segment. `created_on` may be left out: a customer without it was created "
         "on the date of their first transaction (sale or service visit), else of their first other record (lead, "
-        "complaint, survey, campaign contact).",
+        "complaint, survey, campaign contact, follow-up call).",
         "",
         "## What happens to a bad row",
         "",
@@ -488,6 +539,12 @@ def render_markdown() -> str:
             out.append(
                 "Foreign keys: "
                 + ", ".join(f"`{fk.column}` -> `{fk.table}.{fk.ref_column}`" for fk in t.foreign_keys)
+                + "."
+            )
+        for ek in t.event_keys:
+            out.append(
+                f"`{ek.column}` is the key of the row it follows, by `{ek.by}`: "
+                + ", ".join(f"`{v}` -> `{tt}.{k}`" for v, tt, k in ek.tables)
                 + "."
             )
         if t.order:

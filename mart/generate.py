@@ -12,7 +12,16 @@ The data carries the structure the pages look for, driven by a few hidden causes
 - fleets (about 3% of customers) buy many vehicles, repeatedly, so value is concentrated (80/20);
 - a complaint or a poor survey score makes a customer likelier to stop servicing and not buy again;
 - each campaign has a true effect (none, modest or strong) on its treatment arm only, so the
-  treatment-control lift and the ROI differ between campaigns.
+  treatment-control lift and the ROI differ between campaigns;
+- satisfaction follow-up calls: every survey is the answer of one answered call; worse dealers call later
+  after the event and need more attempts per answer (a lower response rate); some events get no call;
+- dealers' monthly targets follow their expected volume and the season, times a dealer's ambition, so some
+  dealers run ahead of target and some far behind;
+- one model (WARRANTY_PROBLEM_PRODUCT) has a warranty problem: its warranty claims per vehicle rise with
+  months in service, on top of the ordinary warranty visits every model has.
+
+The follow-up calls, the targets and the service visits' vehicle, mileage and warranty cost are drawn from their
+own streams after everything else, so the tables and columns that existed before them kept their values.
 
 `dealer_quality(scale, seed)` gives the hidden quality, for tests and for checking the pages.
 """
@@ -133,6 +142,10 @@ PRODUCT_IS_EV = np.array([p[2] == "EV" for p in PRODUCTS])
 PRODUCT_COMPLAINT = np.array([p[7] for p in PRODUCTS])
 # Fleets (taxi, ride hailing, company cars) buy cheap sedans, EVs and MPVs.
 FLEET_APPEAL = np.array([2.0, 1.5, 0.1, 0.5, 0.2, 0.05, 0.02, 1.2, 0.5, 2.0, 1.5, 0.1])
+# The model with a warranty problem (its known quality issue): extra warranty claims per vehicle-year of
+# WARRANTY_PROBLEM_RATE * years_in_service ** 1.5, so its claim rate rises with months in service.
+WARRANTY_PROBLEM_PRODUCT = "SUV-06"
+WARRANTY_PROBLEM_RATE = 0.04
 
 # --- enums (order as in schema.sql) -------------------------------------------------------------
 
@@ -147,6 +160,7 @@ ARMS = ("treatment", "control")
 SEVERITIES = ("low", "medium", "high", "critical")
 SLA_HOURS = np.array([336, 168, 72, 24])
 SURVEY_TYPES = ("sales", "service", "complaint_callback")
+CALL_OUTCOMES = ("not_reached", "refused", "answered")
 INCOME_BANDS = ("<100k", "100-200k", "200-500k", ">500k")
 COMPLAINT_CHANNELS = ("hotline", "wechat", "app", "dealer", "social_media")
 COMPLAINT_CATEGORIES = ("product_quality", "service_quality", "sales_process", "delivery", "parts", "billing")
@@ -191,7 +205,7 @@ def generate(
     def fill(con: duckdb.DuckDBPyConnection) -> None:
         tables = _Demo(SCALES[scale], seed, end_on, log).tables()
         for name in ("dealers", "products", "campaigns", "customers", "leads", "sales", "service_visits",
-                     "campaign_contacts", "complaints", "surveys"):
+                     "campaign_contacts", "complaints", "surveys", "followup_calls", "targets"):
             _insert(con, name, tables.pop(name), log)
 
     path = build_mart(db, fill, source="demo", scale=scale, seed=seed)
@@ -211,7 +225,7 @@ def dealer_quality(scale: str = "m", seed: int = 7, end_on: date = DEFAULT_END_O
 KEY_CODES = {
     "dealer_id": ("D", 4), "home_dealer_id": ("D", 4), "customer_id": ("C", 8), "campaign_id": ("MC", 4),
     "lead_id": ("L", 8), "sale_id": ("SO", 8), "visit_id": ("RO", 8), "complaint_id": ("TS", 8),
-    "survey_id": ("HF", 8),
+    "survey_id": ("HF", 8), "call_id": ("FC", 8),
 }
 
 
@@ -446,6 +460,7 @@ class _Demo:
         self._acquisition()
         self.log(f"customers {self.n_cust:,} and leads {len(self.l_dealer):,} drawn")
         self._first_sales()
+        n_first = len(self.sales["cust"])
         exp1 = self._after_sales(self.rng("after-sales-1"), self.sales)
         self._repurchases(exp1)
         self._contacts()
@@ -453,6 +468,10 @@ class _Demo:
         exp2 = self._after_sales(self.rng("after-sales-2"), extra)
         self.sales = {k: np.concatenate([self.sales[k], extra[k]]) for k in self.sales}
         self._attribute_campaigns()
+        # the events the visits and surveys came from, as indexes into the concatenated sales and visits
+        n_v1 = len(exp1["visits"]["cust"])
+        exp2["visits"]["sale"] += n_first
+        exp2["surveys"]["event"] += np.where(exp2["surveys"]["type"] == 0, n_first, n_v1)
         visits = {k: np.concatenate([exp1["visits"][k], exp2["visits"][k], self.care_visits[k]]) for k in exp1["visits"]}
         triggers = {k: np.concatenate([exp1["triggers"][k], exp2["triggers"][k]]) for k in exp1["triggers"]}
         surveys = {k: np.concatenate([exp1["surveys"][k], exp2["surveys"][k]]) for k in exp1["surveys"]}
@@ -460,7 +479,13 @@ class _Demo:
         surveys = {k: np.concatenate([surveys[k], callback_surveys[k]]) for k in surveys}
         self.log(f"facts drawn: {len(self.sales['cust']):,} sales, {len(visits['cust']):,} visits, "
                  f"{len(complaints['cust']):,} complaints, {len(surveys['cust']):,} surveys")
-        return self._to_arrow(visits, complaints, surveys)
+        # the later additions, each from its own stream: nothing above depends on them
+        visits = self._service_vehicles(self.rng("service-vehicles"), self.rng("warranty-problem"), visits)
+        calls = self._followup_calls(self.rng("followup-calls"), visits, complaints, surveys)
+        targets = self._targets(self.rng("targets"))
+        self.log(f"later additions drawn: {len(calls['cust']):,} follow-up calls, {len(targets['dealer']):,} targets, "
+                 f"{int(visits['n_extra']):,} extra warranty visits")
+        return self._to_arrow(visits, complaints, surveys, calls, targets)
 
     # ---- demand: dealer x day weights ----
     def _demand(self):
@@ -801,7 +826,7 @@ class _Demo:
         q = dq[svc_dealer]
         T = cal.T
         trig = {k: [] for k in ("cust", "dealer", "product", "day", "kind", "qty")}
-        surv = {k: [] for k in ("cust", "dealer", "type", "day", "score")}
+        surv = {k: [] for k in ("cust", "dealer", "type", "day", "score", "event")}
 
         def add_trigger(idx, day, kind):
             ok = day <= T - 1
@@ -809,9 +834,10 @@ class _Demo:
                              ("day", day), ("kind", np.broadcast_to(kind, idx.shape)), ("qty", sales["qty"][idx])):
                 trig[key].append(np.asarray(val)[ok])
 
-        def add_survey(dealer, cust, stype, day, score):
+        def add_survey(dealer, cust, stype, day, score, event):
             ok = day <= T - 1
-            for key, val in (("cust", cust), ("dealer", dealer), ("type", np.full(len(cust), stype)), ("day", day), ("score", score)):
+            for key, val in (("cust", cust), ("dealer", dealer), ("type", np.full(len(cust), stype)), ("day", day), ("score", score),
+                             ("event", event)):
                 surv[key].append(np.asarray(val)[ok])
 
         def score(qq, complained, size):
@@ -825,12 +851,14 @@ class _Demo:
         surveyed = rng.random(n) < np.where(fleet, 0.3, 0.55)
         s_score = score(q, complained, n)
         s_idx = idx[surveyed]
-        add_survey(sales["dealer"][s_idx], sales["cust"][s_idx], 0, sales["day"][s_idx] + rng.integers(3, 15, len(s_idx)), s_score[s_idx])
+        add_survey(sales["dealer"][s_idx], sales["cust"][s_idx], 0, sales["day"][s_idx] + rng.integers(3, 15, len(s_idx)), s_score[s_idx],
+                   s_idx)
         bad = complained | (surveyed & (s_score <= 6))
 
         # service visits, step by step: each visit may bring a complaint or a poor score, which raises the
         # chance that the owner stops coming (churn); worse dealers keep fewer owners
-        vis = {k: [] for k in ("cust", "dealer", "day", "type", "revenue")}
+        vis = {k: [] for k in ("cust", "dealer", "day", "type", "revenue", "sale")}
+        n_vis = 0  # visits recorded so far: a survey's event is its visit's index
         alive = rng.random(n) < _expit(1.1 + 0.7 * q - 1.0 * bad + 1.0 * fleet)
         t_next = sales["day"] + np.where(fleet, rng.integers(60, 150, n), rng.integers(100, 300, n))
         stop_day = np.where(alive, T + 10_000, sales["day"])
@@ -848,14 +876,17 @@ class _Demo:
             day = t_next[act]
             stype = _pick(rng, type_p, m)
             revenue = _cents(median[stype] * rng.lognormal(0, 1, m) ** sigma[stype] * price_factor[act] * qty_factor[act])
-            for key, val in (("cust", sales["cust"][act]), ("dealer", svc_dealer[act]), ("day", day), ("type", stype), ("revenue", revenue)):
+            for key, val in (("cust", sales["cust"][act]), ("dealer", svc_dealer[act]), ("day", day), ("type", stype), ("revenue", revenue),
+                             ("sale", act)):
                 vis[key].append(val)
             qa = q[act]
             comp = rng.random(m) < 0.029 * np.exp(-0.5 * qa) * PRODUCT_COMPLAINT[sales["product"][act]] * type_complaint[stype]
             add_trigger(act[comp], day[comp] + rng.integers(0, 21, int(comp.sum())), stype[comp])
             sv = rng.random(m) < 0.22
             sc = score(qa, comp, m)
-            add_survey(svc_dealer[act][sv], sales["cust"][act][sv], 1, day[sv] + rng.integers(1, 8, int(sv.sum())), sc[sv])
+            add_survey(svc_dealer[act][sv], sales["cust"][act][sv], 1, day[sv] + rng.integers(1, 8, int(sv.sum())), sc[sv],
+                       n_vis + np.flatnonzero(sv))
+            n_vis += m
             bad[act] |= comp | (sv & (sc <= 6))
             cont = rng.random(m) < _expit(2.3 + 0.5 * qa - 1.6 * bad[act] + 1.0 * fleet[act])
             stopped = act[~cont]
@@ -948,6 +979,7 @@ class _Demo:
             "cust": cv["cust"], "dealer": self.cust_dealer[cv["cust"]], "day": cv["day"],
             "type": np.zeros(m, np.int64),
             "revenue": _cents(650 * rng.lognormal(0, 0.35, m) * np.sqrt(price / 150_000)),
+            "sale": np.full(m, -1),  # the vehicle: the customer's latest purchase (found later)
         }
 
     def _attribute_campaigns(self):
@@ -1010,11 +1042,207 @@ class _Demo:
         answered = is_closed & (rng.random(n) < 0.7)
         score = np.clip(np.rint(2 * cb - 0.5 + rng.normal(0, 1.0, n)), 0, 10).astype(np.int64)
         surveys = {"cust": tr["cust"][answered], "dealer": tr["dealer"][answered], "type": np.full(int(answered.sum()), 2),
-                   "day": stamps[3][answered] // DAY_S, "score": score[answered]}
+                   "day": stamps[3][answered] // DAY_S, "score": score[answered], "event": np.flatnonzero(answered)}
         return complaints, surveys
 
+    # ---- after-sales detail: the vehicle, its mileage, warranty costs, and the model with a warranty problem ----
+    def _service_vehicles(self, rng, rng_problem, visits):
+        """Each visit's vehicle (the sale it follows; a campaign visit: the customer's latest purchase), its
+        mileage and, on a warranty visit, the manufacturer's cost; then the extra warranty visits of the model
+        with a warranty problem, appended after the others (they take the next visit ids)."""
+        cal, s = self.cal, self.sales
+        n_sales = len(s["cust"])
+        sale = visits["sale"].copy()
+        care = np.flatnonzero(sale < 0)
+        if care.size:
+            # the customer's latest purchase on or before the visit
+            order = np.lexsort((s["day"], s["cust"]))
+            key_s = s["cust"][order] * 100_000 + s["day"][order]
+            pos = np.searchsorted(key_s, visits["cust"][care] * 100_000 + visits["day"][care], side="right") - 1
+            found = (pos >= 0) & (key_s[np.maximum(pos, 0)] // 100_000 == visits["cust"][care])
+            sale[care] = np.where(found, order[np.maximum(pos, 0)], -1)
+        # kilometres a year per vehicle: about 15-20 thousand for a private car, more for a fleet's
+        fleet_sale = self.cust_type[s["cust"]] == 1
+        km_year = np.where(fleet_sale, rng.lognormal(np.log(40_000), 0.3, n_sales), rng.lognormal(np.log(17_500), 0.22, n_sales))
+
+        # the model with a warranty problem: per vehicle sold, claims at a rate rising with its age
+        problem = PRODUCTS.index(next(p for p in PRODUCTS if p[0] == WARRANTY_PROBLEM_PRODUCT))
+        owned = np.flatnonzero(s["product"] == problem)
+        years = (cal.T - 1 - s["day"][owned]) / 365.25
+        k = rng_problem.poisson(s["qty"][owned] * WARRANTY_PROBLEM_RATE * years ** 2.5 / 2.5)
+        src = np.repeat(owned, k)
+        # ages drawn from the cumulative rate (years ** 2.5): more claims the older the vehicle
+        age_days = (np.repeat(years, k) * rng_problem.random(len(src)) ** (1 / 2.5) * 365.25).astype(np.int64)
+        x_day = np.clip(s["day"][src] + np.maximum(age_days, 1), 0, cal.T - 1)
+        x_dealer = np.where(s["dealer"][src] >= 0, s["dealer"][src], self.cust_dealer[s["cust"][src]])
+        price_factor = np.sqrt(PRODUCT_PRICE[problem] / 150_000)
+        x_revenue = _cents(1_600 * rng_problem.lognormal(0, 0.5, len(src)) * price_factor)
+        n_extra = len(src)
+
+        sale = np.concatenate([sale, src])
+        day = np.concatenate([visits["day"], x_day])
+        vtype = np.concatenate([visits["type"], np.full(n_extra, SERVICE_TYPES.index("warranty"))])
+        revenue = np.concatenate([visits["revenue"], x_revenue])
+        has = sale >= 0
+        sl = np.maximum(sale, 0)
+        age_years = np.maximum(day - s["day"][sl], 0) / 365.25
+        mileage = np.maximum(km_year[sl] * age_years * rng.lognormal(0, 0.08, len(sale)), 0) + rng.integers(5, 60, len(sale))
+        warranty = vtype == SERVICE_TYPES.index("warranty")
+        # the manufacturer pays the dealer's warranty bill and the parts; the problem model's repair costs several times more
+        cost_factor = np.where(np.arange(len(sale)) >= len(visits["day"]), rng.uniform(2.5, 5.0, len(sale)), rng.uniform(1.05, 1.6, len(sale)))
+        return {
+            "cust": np.concatenate([visits["cust"], s["cust"][src]]),
+            "dealer": np.concatenate([visits["dealer"], x_dealer]),
+            "day": day, "type": vtype, "revenue": revenue,
+            "product": np.where(has, s["product"][sl], -1),
+            "mileage": np.where(has, np.rint(mileage), -1).astype(np.int64),
+            "warranty_cost": np.where(warranty, _cents(revenue * cost_factor), -1.0),
+            "sale": sale, "sale_day": np.where(has, s["day"][sl], -1),
+            "n_extra": n_extra,
+        }
+
+    # ---- satisfaction follow-up calls ----
+    def _followup_calls(self, rng, visits, complaints, surveys):
+        """Call attempts after sales, visits and resolved complaints.
+
+        Every survey is the answer of one answered call (on its day or the day before); a closed complaint had
+        its callback answered (csat = its callback score). Failed attempts (not reached or refused) come before an
+        answered call, and for some events without a survey are all there is; worse dealers need more attempts
+        and make their first call later. Many events without a survey get no call at all.
+        """
+        cal, q_of = self.cal, self.d.quality
+        s, k = self.sales, complaints
+        T_s = cal.end_s
+        # events: (type, index) -> customer, dealer, day, the moment calls may start
+        ev_cust = (s["cust"], visits["cust"], k["cust"])
+        ev_dealer = (s["dealer"], visits["dealer"], k["dealer"])
+        resolved = k["stamps"][2]
+        ev_day = (s["day"], visits["day"], np.where(resolved >= 0, resolved // DAY_S, -1))
+        ev_start = (s["day"] * DAY_S + 12 * 3600, visits["day"] * DAY_S + 12 * 3600, resolved)
+
+        def q(t, idx):
+            d = ev_dealer[t][idx]
+            return np.where(d >= 0, q_of[np.maximum(d, 0)], 0.0)
+
+        parts = []
+
+        def add(t, idx, called, outcome, survey=None, csat=None):
+            n = len(idx)
+            parts.append({
+                "type": np.full(n, t), "event": idx, "called": called, "outcome": np.full(n, outcome) if np.isscalar(outcome) else outcome,
+                "survey": np.full(n, -1) if survey is None else survey, "csat": np.full(n, -1) if csat is None else csat,
+            })
+
+        def failed(t, idx, lo, hi):
+            """Failed attempts between moments lo and hi of each event (refused now and then)."""
+            n = len(idx)
+            called = lo + (rng.random(n) * np.maximum(hi - lo, 0)).astype(np.int64)
+            add(t, idx, called, np.where(rng.random(n) < 0.25, 1, 0))
+
+        # answered calls: one per survey, on the survey's day or the day before (never before the event)
+        st, se = surveys["type"], surveys["event"]
+        sid = np.arange(len(st))
+        hour = (rng.uniform(9.0, 20.0, len(st)) * 3600).astype(np.int64)
+        back = np.where(rng.random(len(st)) < 0.2, DAY_S, 0)
+        closed = k["stamps"][3]
+        answered_at = np.where(
+            st == 2,
+            np.maximum(resolved[np.where(st == 2, se, 0)], closed[np.where(st == 2, se, 0)] - rng.integers(600, 7200, len(st))),
+            surveys["day"] * DAY_S + hour - back,
+        )
+        start = np.select([st == 0, st == 1], [ev_start[0][np.where(st == 0, se, 0)], ev_start[1][np.where(st == 1, se, 0)]],
+                          answered_at)
+        answered_at = np.maximum(answered_at, np.where(st == 2, answered_at, start))
+        # csat: the complaint's callback score, otherwise close to the survey's 0-10 score
+        csat = np.where(st == 2, k["callback"][np.where(st == 2, se, 0)],
+                        np.clip(np.rint(1.0 + 0.42 * surveys["score"] + rng.normal(0, 0.6, len(st))), 1, 5)).astype(np.int64)
+        for t in range(3):
+            m = st == t
+            add(t, se[m], answered_at[m], 2, sid[m], csat[m])
+            # failed attempts before the answer: more at worse dealers
+            n_fail = rng.poisson(0.35 * np.exp(-0.7 * q(t, se[m])))
+            idx = np.repeat(np.flatnonzero(m), n_fail)
+            failed(t, se[idx], start[idx], answered_at[idx])
+
+        # closed complaints without a survey: the callback was answered all the same
+        surveyed_complaint = np.zeros(len(k["cust"]), bool)
+        surveyed_complaint[se[st == 2]] = True
+        cb = np.flatnonzero((closed >= 0) & ~surveyed_complaint)
+        cb_at = np.maximum(resolved[cb], closed[cb] - rng.integers(600, 7200, len(cb)))
+        add(2, cb, cb_at, 2, None, k["callback"][cb])
+        n_fail = rng.poisson(0.35 * np.exp(-0.7 * q(2, cb)))
+        idx = np.repeat(np.arange(len(cb)), n_fail)
+        failed(2, cb[idx], resolved[cb][idx], cb_at[idx])
+
+        # events without an answer: called or not; the called ones not reached or refused, later at worse dealers
+        answered_event = [np.zeros(len(ev_cust[t]), bool) for t in range(3)]
+        for t in range(3):
+            answered_event[t][se[st == t]] = True
+        answered_event[2][cb] = True
+        p_call = (0.6, 0.35, 0.9)
+        first_days = (4.0, 2.5, 1.0)
+        for t in range(3):
+            idx = np.flatnonzero(~answered_event[t] & (ev_day[t] >= 0))
+            idx = idx[rng.random(len(idx)) < p_call[t]]
+            qq = q(t, idx)
+            first = ev_start[t][idx] + (rng.lognormal(np.log(first_days[t]) - 0.5 * qq, 0.5) * DAY_S).astype(np.int64)
+            n_more = rng.poisson(0.6 * np.exp(-0.5 * qq))
+            again = np.repeat(np.arange(len(idx)), n_more)
+            later = first[again] + (rng.uniform(0.5, 3.0, len(again)) * DAY_S * (1 + rng.integers(0, 2, len(again)))).astype(np.int64)
+            all_idx = np.concatenate([idx, idx[again]])
+            called = np.concatenate([first, later])
+            add(t, all_idx, called, np.where(rng.random(len(all_idx)) < 0.25, 1, 0))
+
+        c = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        keep = c["called"] <= T_s
+        c = {key: v[keep] for key, v in c.items()}
+        t, e = c["type"], c["event"]
+        pick = [np.where(t == i, e, 0) for i in range(3)]
+        c["cust"] = np.select([t == 0, t == 1], [ev_cust[0][pick[0]], ev_cust[1][pick[1]]], ev_cust[2][pick[2]])
+        c["dealer"] = np.select([t == 0, t == 1], [ev_dealer[0][pick[0]], ev_dealer[1][pick[1]]], ev_dealer[2][pick[2]])
+        c["follows_day"] = np.select([t == 0, t == 1], [ev_day[0][pick[0]], ev_day[1][pick[1]]], ev_day[2][pick[2]])
+        # a survey's call is made by the dealer the survey names (an HQ direct sale's: HQ, no dealer)
+        has_survey = c["survey"] >= 0
+        c["dealer"] = np.where(has_survey, surveys["dealer"][np.maximum(c["survey"], 0)], c["dealer"])
+        return c
+
+    # ---- targets ----
+    def _targets(self, rng):
+        """Monthly units and revenue targets per dealer: the dealer's expected volume (its size, region trend,
+        opening ramp and the season, as demand is drawn), scaled to the network's sales, times the dealer's ambition."""
+        cal, d, s = self.cal, self.d, self.sales
+        nd = len(d.region)
+        # expected volume per dealer and month: the showroom demand weights summed over the month's days (size,
+        # region trend, opening ramp, season), each dealer's level pulled halfway towards its actual share of the
+        # network's sales (the plan knows its big fleet accounts), scaled to the network's units of the year
+        expected = np.add.reduceat(self.w_showroom, cal.month_start, axis=1)
+        at_dealer = s["dealer"] >= 0
+        units = np.bincount(s["dealer"][at_dealer], weights=s["qty"][at_dealer], minlength=nd)
+        revenue = np.bincount(s["dealer"][at_dealer], weights=s["revenue"][at_dealer], minlength=nd)
+        share_expected = expected.sum(axis=1) / expected.sum()
+        share_actual = units / units.sum()
+        expected = expected * (0.5 + 0.5 * share_actual / np.maximum(share_expected, 1e-12))[:, None]
+        year = (cal.month_start / 365.25).astype(np.int64)
+        sale_year = year[cal.month[s["day"][at_dealer]]]
+        units_year = np.bincount(sale_year, weights=s["qty"][at_dealer], minlength=int(year.max()) + 1)
+        expected_year = np.bincount(year, weights=expected.sum(axis=0), minlength=int(year.max()) + 1)
+        # the last year is cut short: its scale is the year before's
+        scale = units_year / np.maximum(expected_year, 1e-12)
+        scale[-1] = scale[-2] if len(scale) > 1 else scale[-1]
+        price = np.where(units > 0, revenue / np.maximum(units, 1), revenue.sum() / units.sum())
+        # ambition: most dealers' plans sit near their expected volume, a few far above it; revised yearly
+        ambition = np.exp(rng.normal(0.0, 0.15, nd) + np.where(rng.random(nd) < 0.12, rng.uniform(0.25, 0.45, nd), 0.0))
+        yearly = np.exp(rng.normal(0.0, 0.05, (nd, int(year.max()) + 1)))[:, year]
+        goal = scale[year][None, :] * expected * ambition[:, None] * yearly
+        dealer, month = np.nonzero(expected > 0)
+        return {
+            "dealer": dealer, "month": month,
+            "units": np.maximum(np.rint(goal[dealer, month]), 0).astype(np.int64),
+            "revenue": _cents(goal[dealer, month] * price[dealer] * rng.uniform(0.98, 1.02, len(dealer))),
+        }
+
     # ---- ids and Arrow tables ----
-    def _to_arrow(self, visits, complaints, surveys) -> dict[str, pa.Table]:
+    def _to_arrow(self, visits, complaints, surveys, calls, targets) -> dict[str, pa.Table]:
         cal, d = self.cal, self.d
         t0 = cal.t0
 
@@ -1143,9 +1371,17 @@ class _Demo:
             "campaign_id": pa.array(S(s["camp"] + 1).astype(np.int32), mask=S(s["camp"]) < 0),
         })
         del self.sales
+        sale_id = np.empty(ns, dtype=np.int64)
+        sale_id[so] = np.arange(1, ns + 1)
 
+        # visits in date order; the extra warranty visits (appended last) take the ids after them
         nv = len(visits["cust"])
-        vo = np.lexsort((np.arange(nv), visits["day"]))
+        nb = nv - int(visits["n_extra"])
+        vo = np.concatenate([np.lexsort((np.arange(nb), visits["day"][:nb])),
+                             nb + np.lexsort((np.arange(nv - nb), visits["day"][nb:]))])
+        visit_id = np.empty(nv, dtype=np.int64)
+        visit_id[vo] = np.arange(1, nv + 1)
+        product, mileage, warranty_cost = visits["product"][vo], visits["mileage"][vo], visits["warranty_cost"][vo]
         out["service_visits"] = pa.table({
             "visit_id": pa.array(np.arange(1, nv + 1, dtype=np.int64)),
             "customer_id": pa.array(cid[visits["cust"][vo]]),
@@ -1153,6 +1389,9 @@ class _Demo:
             "visited_on": day(visits["day"][vo]),
             "service_type": _dict_array(visits["type"][vo], SERVICE_TYPES),
             "revenue": pa.array(visits["revenue"][vo]),
+            "product_id": _dict_array(np.maximum(product, 0), [p[0] for p in PRODUCTS], product < 0),
+            "mileage_km": pa.array(mileage.astype(np.int32), mask=mileage < 0),
+            "warranty_cost": pa.array(warranty_cost, mask=warranty_cost < 0),
         })
         del visits
 
@@ -1169,6 +1408,8 @@ class _Demo:
         k = complaints
         nk = len(k["cust"])
         ko = np.lexsort((np.arange(nk), k["received"]))
+        complaint_id = np.empty(nk, dtype=np.int64)
+        complaint_id[ko] = np.arange(1, nk + 1)
         st = k["stamps"][:, ko]
         out["complaints"] = pa.table({
             "complaint_id": pa.array(np.arange(1, nk + 1, dtype=np.int64)),
@@ -1197,5 +1438,42 @@ class _Demo:
             "survey_type": _dict_array(v["type"][vo], SURVEY_TYPES),
             "surveyed_on": day(v["day"][vo]),
             "score": pa.array(v["score"][vo].astype(np.int16)),
+        })
+        survey_id = np.empty(nv, dtype=np.int64)
+        survey_id[vo] = np.arange(1, nv + 1)
+
+        c = calls
+        nc = len(c["cust"])
+        co = np.lexsort((np.arange(nc), c["called"]))
+        ctype, event = c["type"][co], c["event"][co]
+        number = np.select([ctype == 0, ctype == 1], [sale_id[np.where(ctype == 0, event, 0)], visit_id[np.where(ctype == 1, event, 0)]],
+                           complaint_id[np.where(ctype == 2, event, 0)])
+        prefixes = pa.array([KEY_CODES[key][0] for key in ("sale_id", "visit_id", "complaint_id")])
+        widths = {KEY_CODES[key][1] for key in ("sale_id", "visit_id", "complaint_id")}
+        (width,) = widths
+        follows_id = pc.binary_join_element_wise(
+            pc.take(prefixes, pa.array(ctype)), pc.utf8_lpad(pc.cast(pa.array(number), pa.string()), width, "0"), "")
+        survey, csat = c["survey"][co], c["csat"][co]
+        out["followup_calls"] = pa.table({
+            "call_id": pa.array(np.arange(1, nc + 1, dtype=np.int64)),
+            "customer_id": pa.array(cid[c["cust"][co]]),
+            "dealer_id": pa.array((c["dealer"][co] + 1).astype(np.int32), mask=c["dealer"][co] < 0),
+            "call_type": _dict_array(ctype, SURVEY_TYPES),
+            "follows_id": follows_id,
+            "follows_on": day(c["follows_day"][co]),
+            "called_at": ts(c["called"][co]),
+            "outcome": _dict_array(c["outcome"][co], CALL_OUTCOMES),
+            "survey_id": pa.array(survey_id[np.maximum(survey, 0)], mask=survey < 0),
+            "csat": pa.array(csat.astype(np.int16), mask=csat < 0),
+        })
+
+        g = targets
+        go = np.lexsort((g["month"], g["dealer"]))
+        months = np.array([(cal.first_of_month(int(m)) - _EPOCH).days for m in range(cal.n_months)], dtype=np.int32)
+        out["targets"] = pa.table({
+            "dealer_id": pa.array((g["dealer"][go] + 1).astype(np.int32)),
+            "month": pa.array(months[g["month"][go]], type=pa.date32()),
+            "units_target": pa.array(g["units"][go].astype(np.int32)),
+            "revenue_target": pa.array(g["revenue"][go]),
         })
         return out

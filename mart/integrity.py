@@ -1,4 +1,5 @@
-"""The finished mart's key rules, checked in SQL: every key unique and present, every foreign key resolved.
+"""The finished mart's key rules, checked in SQL: every key unique and present, every foreign key resolved
+(and every event key: a follow-up call's follows_id in the table its call_type names).
 
 mart/build.py creates the tables without enforced constraints (see mart/schema.sql); the loader and the
 generator check keys row by row, and this is the last word before a build is swapped in.
@@ -41,6 +42,17 @@ def problems(con: duckdb.DuckDBPyConnection) -> list[str]:
             ).fetchone()
             if orphans:
                 found.append(f"{table.name}.{fk.column}: {orphans} value(s) not in {fk.table}.{fk.ref_column}")
+        for ek in table.event_keys:
+            for value, parent, ref in ek.tables:
+                if not con.execute(f"select exists (select 1 from {parent})").fetchone()[0]:
+                    continue
+                (orphans,) = con.execute(
+                    f"select count(*) from {table.name} t where t.{ek.column} is not null and t.{ek.by} = $v "
+                    f"and not exists (select 1 from {parent} p where p.{ref} = t.{ek.column})",
+                    {"v": value},
+                ).fetchone()
+                if orphans:
+                    found.append(f"{table.name}.{ek.column}: {orphans} value(s) of {ek.by} = {value} not in {parent}.{ref}")
     return found
 
 

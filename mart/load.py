@@ -363,6 +363,7 @@ class _Loader:
                     union all select customer_id, received_at::date, false from complaints
                     union all select customer_id, surveyed_on, false from surveys
                     union all select customer_id, contacted_on, false from campaign_contacts
+                    union all select customer_id, called_at::date, false from followup_calls
                 )
                 group by customer_id
             ) f
@@ -419,6 +420,10 @@ def _check_sql(table: Table, file_columns: list[str], parents: set[str], parents
             lookups.append(f"t.{_t(fk.column)} in (select {_q(fk.ref_column)} from {fk.table}) as {_in(fk.column)}")
         if fk.table in parents_with_rejects:
             lookups.append(f"t.{_t(fk.column)} in (select k from __rejected_{fk.table}) as {_rej(fk.column)}")
+    for ek in table.event_keys:
+        for _, parent, ref in ek.tables:
+            if parent in parents:
+                lookups.append(f"t.{_t(ek.column)} in (select {_q(ref)} from {parent}) as {_in(ek.column + '_' + parent)}")
     # duplicates by a hash aggregate and a join to the few duplicated keys: much cheaper than a window
     return f"""
 create temp table __chk as
@@ -506,7 +511,7 @@ def _parse(c: Column, present: bool, spellings: dict[str, dict[str, str]], defau
         words = spellings[c.sql_type]
         pairs = ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in sorted(words.items()))
         parsed = f"map_extract_value(MAP {{{pairs}}}, {normalise_sql(x)})"
-    elif c.key or c.references is not None:   # a text key: as written, trimmed
+    elif c.key or c.references is not None or c.event_key is not None:   # a text key: as written, trimmed
         parsed = x
     else:   # varchar: the text as written, only an empty one becomes NULL
         parsed = f"case when {x} is not null then {_q(c.name)} end"
@@ -564,6 +569,10 @@ def _fail_case(table: Table, file_columns: list[str], parents: set[str], parents
         for i, earlier in enumerate(c.follows):
             skipped = "".join(f" and {_t(s)} is null" for s in c.follows[:i])
             whens.append((f"{_t(name)} < {_t(earlier)}{skipped}", fail(name, _lit(f"{name} before {earlier}"))))
+    for c in table.columns:
+        if c.month_start:
+            whens.append((f"day({_t(c.name)}) <> 1",
+                          fail(c.name, f"'not the first day of a month: ' || {_t(c.name)}::varchar")))
     key_text = " || ', ' || ".join(f"{_lit(k + '=')} || {_t(k)}::varchar" for k in table.key)
     whens.append(("__dup", fail(", ".join(table.key), f"'duplicate key ' || {key_text}")))
     for fk in table.foreign_keys:
@@ -573,6 +582,13 @@ def _fail_case(table: Table, file_columns: list[str], parents: set[str], parents
             if fk.table in parents_with_rejects:
                 reason = f"case when {_rej(fk.column)} then {shown} || {_lit(' was rejected in ' + fk.table)} else {reason} end"
             whens.append((f"{_t(fk.column)} is not null and not {_in(fk.column)}", fail(fk.column, reason)))
+    for ek in table.event_keys:
+        for value, parent, _ in ek.tables:
+            if parent in parents:
+                shown = f"{_lit(ek.column + '=')} || {_t(ek.column)}::varchar"
+                whens.append((f"{_t(ek.column)} is not null and {_t(ek.by)} = {_lit(value)} "
+                              f"and not {_in(ek.column + '_' + parent)}",
+                              fail(ek.column, f"'unknown ' || {shown} || {_lit(f' (not in {parent})')}")))
     return "case\n" + "\n".join(f"        when {cond} then {then}" for cond, then in whens) + "\n    end"
 
 

@@ -18,6 +18,7 @@ create type campaign_type as enum ('acquisition', 'promotion', 'care', 'retentio
 create type contact_arm as enum ('treatment', 'control');
 create type severity as enum ('low', 'medium', 'high', 'critical');
 create type survey_type as enum ('sales', 'service', 'complaint_callback');
+create type call_outcome as enum ('not_reached', 'refused', 'answered');
 
 -- One row per dealer (4S store). Organisation: region -> province -> city -> dealer.
 create table dealers (
@@ -96,14 +97,18 @@ create table sales (
     campaign_id  varchar references campaigns (campaign_id)
 );
 
--- One row per after-sales service visit.
+-- One row per after-sales service visit. product_id is the vehicle serviced (its model), mileage_km its odometer
+-- at the visit, warranty_cost what the manufacturer pays for the warranty work of a warranty visit.
 create table service_visits (
     visit_id      varchar primary key,
     customer_id   varchar not null references customers (customer_id),
     dealer_id     varchar references dealers (dealer_id),
     visited_on    date not null,
     service_type  service_type not null,
-    revenue       decimal(12, 2) not null
+    revenue       decimal(12, 2) not null,
+    product_id    varchar references products (product_id),
+    mileage_km    integer,
+    warranty_cost decimal(12, 2)
 );
 
 -- One row per customer x campaign: who was picked, in which arm, and whether they responded.
@@ -143,6 +148,33 @@ create table surveys (
     survey_type  survey_type not null,
     surveyed_on  date not null,
     score        smallint not null
+);
+
+-- One row per satisfaction follow-up call attempt (回访), reached or not: after a sale, a service visit or a
+-- complaint's resolution (call_type). follows_id is the key of the event it follows (a sale_id, visit_id or
+-- complaint_id, by call_type) and follows_on its date (sold_on, visited_on, resolved_at's date); an answered call
+-- may have produced a survey (survey_id) and a 1-5 satisfaction score (csat).
+create table followup_calls (
+    call_id      varchar primary key,
+    customer_id  varchar not null references customers (customer_id),
+    dealer_id    varchar references dealers (dealer_id),
+    call_type    survey_type not null,
+    follows_id   varchar,
+    follows_on   date,
+    called_at    timestamp not null,
+    outcome      call_outcome not null,
+    survey_id    varchar references surveys (survey_id),
+    csat         smallint
+);
+
+-- One row per dealer x month (month = its first day): the dealer's sales targets. A region's or the nation's
+-- target is the sum of its dealers' (no rows for them).
+create table targets (
+    dealer_id       varchar not null references dealers (dealer_id),
+    month           date not null,
+    units_target    integer not null,
+    revenue_target  decimal(14, 2) not null,
+    primary key (dealer_id, month)
 );
 
 -- One row per severity: the deadline from receipt to resolution.

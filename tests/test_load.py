@@ -56,6 +56,17 @@ U1,SUV One,suv,2021-05-01,
     "surveys": """survey_id,customer_id,dealer_id,survey_type,surveyed_on,score
 1,1,1,sales,2024-03-15,9
 """,
+    "followup_calls": """call_id,customer_id,dealer_id,call_type,follows_id,follows_on,called_at,outcome,survey_id,csat
+1,1,1,sales,1,2024-03-10,2024-03-14 10:00:00,not_reached,,
+2,1,1,sales,1,2024-03-10,2024-03-15 11:00:00,answered,1,5
+3,1,1,service,1,2024-06-01,2024-06-03 09:30:00,refused,,
+4,1,1,complaint_callback,1,2024-05-02,2024-05-02 15:00:00,answered,,4
+""",
+    "targets": """dealer_id,month,units_target,revenue_target
+1,2024-03-01,2,300000.00
+2,2024-03-01,1,150000.00
+1,2024-04-01,3,450000.00
+""",
 }
 
 
@@ -139,6 +150,34 @@ CASES = [
     ("money before range", "sales", "3,1,1,S1,2024-03-10,-1,-100.00,,,", "revenue", "negative money: -100.00"),
     ("range before duplicate", "surveys", "1,1,1,sales,2024-03-15,12", "score", "out of range 0-10: 12"),
     ("duplicate before foreign key", "sales", "1,99,1,S1,2024-03-10,1,100.00,,,", "sale_id", "duplicate key sale_id=1"),
+    # follow-up calls and targets (issue 14): the same checks, and the event a call follows looked up by its type
+    ("bad call outcome", "followup_calls", "5,1,1,sales,1,2024-03-10,2024-03-16 10:00:00,hung up,,", "outcome",
+     "not one of not_reached, refused, answered: 'hung up'"),
+    ("missing call outcome", "followup_calls", "5,1,1,sales,1,2024-03-10,2024-03-16 10:00:00,,,", "outcome",
+     "missing required value"),
+    ("orphan dealer of a call", "followup_calls", "5,1,9,sales,1,2024-03-10,2024-03-16 10:00:00,answered,,", "dealer_id",
+     "unknown dealer_id=9 (not in dealers)"),
+    ("duplicate call", "followup_calls", "2,1,1,sales,1,2024-03-10,2024-03-16 10:00:00,answered,,", "call_id",
+     "duplicate key call_id=2"),
+    ("call of an unknown survey", "followup_calls", "5,1,1,sales,1,2024-03-10,2024-03-16 10:00:00,answered,7,", "survey_id",
+     "unknown survey_id=7 (not in surveys)"),
+    ("call after an unknown sale", "followup_calls", "5,1,1,sales,7,2024-03-10,2024-03-16 10:00:00,refused,,", "follows_id",
+     "unknown follows_id=7 (not in sales)"),
+    # visit 1 exists, sale 2 exists, but this is a service call: follows_id is a visit_id
+    ("service call after a sale's key", "followup_calls", "5,1,1,service,2,2024-06-01,2024-06-03 10:00:00,refused,,",
+     "follows_id", "unknown follows_id=2 (not in service_visits)"),
+    ("callback after an unknown complaint", "followup_calls",
+     "5,1,1,complaint_callback,3,2024-05-02,2024-05-03 10:00:00,answered,,", "follows_id",
+     "unknown follows_id=3 (not in complaints)"),
+    ("call before the event it follows", "followup_calls", "5,1,1,sales,1,2024-03-10,2024-03-09 18:00:00,refused,,",
+     "called_at", "called_at before follows_on"),
+    ("target of an orphan dealer", "targets", "9,2024-03-01,1,100.00", "dealer_id", "unknown dealer_id=9 (not in dealers)"),
+    ("duplicate target", "targets", "1,2024-03-01,5,500.00", "dealer_id, month", "duplicate key dealer_id=1, month=2024-03-01"),
+    ("target month not its first day", "targets", "1,2024-05-15,1,100.00", "month",
+     "not the first day of a month: 2024-05-15"),
+    ("target without revenue", "targets", "1,2024-05-01,1,", "revenue_target", "missing required value"),
+    ("negative units target", "targets", "1,2024-05-01,-1,100.00", "units_target", "out of range >= 0: -1"),
+    ("negative revenue target", "targets", "1,2024-05-01,1,-100", "revenue_target", "negative money: -100.00"),
 ]
 
 
@@ -182,7 +221,7 @@ def test_a_child_of_a_rejected_parent_is_rejected_down_the_tree(tmp_path):
 
 
 def test_raw_holds_the_row_as_read_including_unknown_columns(tmp_path):
-    src = write_src(tmp_path / "src")
+    src = write_src(tmp_path / "src", tables={"followup_calls": None})   # its calls name BASE's survey 1
     (src / "surveys.csv").write_text("survey_id,customer_id,survey_type,surveyed_on,score,note\n7,1,sales,2024-03-15, 11 ,\"a, b\"\n"
                                    "8,1,sales,2024-03-15,9,\n")
     db = tmp_path / "mart.duckdb"
@@ -342,7 +381,7 @@ def test_a_failed_load_leaves_the_previous_mart_and_rejects_untouched(tmp_path):
     assert (sha256(db), sha256(tmp_path / "mart.rejects.csv")) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "good", "mart.duckdb", "mart.rejects.csv"]
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("select max(load_id), count(*) from load_log").fetchone() == (1, 10)
+        assert con.execute("select max(load_id), count(*) from load_log").fetchone() == (1, len(contract()))
 
 
 def test_load_log_counts_every_table_and_numbers_the_loads(tmp_path):
@@ -466,7 +505,7 @@ def test_the_doc_lists_every_table_column_and_check():
 def test_the_contract_follows_the_schema():
     tables = contract()
     assert list(tables) == ["dealers", "products", "campaigns", "customers", "leads", "sales", "service_visits",
-                            "campaign_contacts", "complaints", "surveys"]
+                            "campaign_contacts", "complaints", "surveys", "followup_calls", "targets"]
     sales = tables["sales"]
     assert sales.required_columns == ("sale_id", "customer_id", "product_id", "sold_on", "quantity", "revenue")
     assert not sales.column("cost").required_column and not sales.column("dealer_id").required_value
@@ -475,9 +514,68 @@ def test_the_contract_follows_the_schema():
     assert not tables["customers"].column("created_on").required_column
     assert [c.name for c in tables["customers"].columns if c.descriptive] == [
         "customer_type", "gender", "birth_year", "province", "city", "income_band", "acquisition_channel"]
-    assert all(c.type == "varchar" for t in tables.values() for c in t.columns if c.key or c.references)
+    # text keys; the one exception is the month of a monthly table (targets), a date
+    assert all(c.type == "varchar" for t in tables.values() for c in t.columns if (c.key or c.references) and not c.month_start)
     assert tables["campaign_contacts"].key == ("campaign_id", "customer_id")
     assert sales.column("lead_id").references.table == "leads"
     assert [c.name for c in tables["products"].columns if c.money] == ["list_price"]
     assert tables["leads"].column("closed_at").follows == ("quoted_at", "test_drive_at", "contacted_at", "created_at")
     assert [t.name for t in tables.values() if t.required] == ["customers"]
+    calls, targets, visits = tables["followup_calls"], tables["targets"], tables["service_visits"]
+    assert calls.required_columns == ("call_id", "customer_id", "call_type", "called_at", "outcome")
+    assert calls.column("outcome").values == ("not_reached", "refused", "answered")
+    assert calls.column("call_type").sql_type == "survey_type"
+    assert calls.column("follows_id").event_key.tables == (
+        ("sales", "sales", "sale_id"), ("service", "service_visits", "visit_id"),
+        ("complaint_callback", "complaints", "complaint_id"))
+    assert [c.name for c in calls.columns if c.descriptive] == ["csat"]
+    assert targets.key == ("dealer_id", "month") and targets.required_columns == targets.column_names
+    assert targets.column("month").month_start
+    # the service visit's new columns are optional: an export without them loads as before
+    assert visits.required_columns == ("visit_id", "customer_id", "visited_on", "service_type", "revenue")
+    assert visits.column("product_id").references.table == "products" and visits.column("warranty_cost").money
+
+
+def test_new_service_visit_columns_follow_call_outcome_spellings_and_targets_load(tmp_path):
+    """Issue 14: a service export with the vehicle, mileage and warranty cost, calls written the Chinese way, targets."""
+    src = write_src(tmp_path / "src", tables={
+        "service_visits": "visit_id,customer_id,dealer_id,visited_on,service_type,revenue,product_id,mileage_km,warranty_cost\n"
+                          "1,1,1,2024-06-01,maintenance,800.00,S1,3500,\n"
+                          "2,1,1,2024-07-01,保修,0,S1,4100.0,2600.50\n"
+                          "3,1,1,2024-08-01,repair,900,X9,5000,\n"        # an unknown model: rejected
+                          "4,1,1,2024-08-02,repair,900,S1,lots,\n"        # a bad mileage: emptied, with a warning
+                          "5,1,1,2024-08-03,warranty,900,S1,5100,-5\n",   # a negative warranty cost: rejected
+        "followup_calls": "call_id,customer_id,dealer_id,call_type,follows_id,follows_on,called_at,outcome\n"
+                          "1,1,1,销售回访,1,2024-03-10,2024-03-14 10:00,未接通\n"
+                          "2,1,1,售后回访,2,2024-07-01,2024-07-02 10:00,拒访\n"
+                          "3,1,1,投诉回访,1,2024-05-02,2024-05-02 15:00,已回访\n"
+                          "4,1,1,sales,1,2024-03-10,2024-03-15 10:00,No Answer\n",
+    })
+    db = tmp_path / "mart.duckdb"
+    result = load(src, db)
+    assert [(r["table_name"], r["line_number"], r["column_name"], r["reason"], r["severity"]) for r in rejects(db)] == [
+        ("service_visits", 4, "product_id", "unknown product_id=X9 (not in products)", "rejected"),
+        ("service_visits", 5, "mileage_km", "not an integer: 'lots' (emptied)", "warning"),
+        ("service_visits", 6, "warranty_cost", "negative money: -5.00", "rejected"),
+    ]
+    assert (result.table("followup_calls").count_loaded, result.table("targets").count_loaded) == (4, 3)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select visit_id, product_id, mileage_km, warranty_cost::varchar from service_visits "
+                           "order by visit_id").fetchall() == [
+            ("1", "S1", 3500, None), ("2", "S1", 4100, "2600.50"), ("4", "S1", None, None)]
+        assert con.execute("select call_type::varchar, outcome::varchar from followup_calls order by call_id").fetchall() == [
+            ("sales", "not_reached"), ("service", "refused"), ("complaint_callback", "answered"), ("sales", "not_reached")]
+        # a region's target is the sum of its dealers' rows
+        assert con.execute("select d.region, sum(units_target), sum(revenue_target)::varchar from targets "
+                           "join dealers d using (dealer_id) group by 1 order by 1").fetchall() == [
+            ("East", 5, "750000.00"), ("Southwest", 1, "150000.00")]
+
+
+def test_a_call_of_a_rejected_survey_is_rejected_too(tmp_path):
+    db = tmp_path / "mart.duckdb"
+    load(write_src(tmp_path / "src", surveys="2,1,1,service,2024-06-05,11",
+                   followup_calls="5,1,1,service,1,2024-06-01,2024-06-05 10:00:00,answered,2,2"), db)
+    assert [(r["table_name"], r["line_number"], r["column_name"], r["reason"]) for r in rejects(db)] == [
+        ("followup_calls", 6, "survey_id", "survey_id=2 was rejected in surveys"),
+        ("surveys", 3, "score", "out of range 0-10: 11"),
+    ]
