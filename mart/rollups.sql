@@ -89,3 +89,12 @@ from campaign_contacts cc
 join customer_profiles c using (customer_id)
 left join dealers d on d.dealer_id = c.home_dealer_id
 order by cc.campaign_id, cc.contacted_on, cc.customer_id;
+
+-- One row per follow-up call attempt, placed by the dealer that called (the customer's segment and channel too).
+create table followup_calls_in_context as
+select f.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel,
+       c.product_ids as owned_product_ids, c.customer_key
+from followup_calls f
+join customer_profiles c using (customer_id)
+left join dealers d on d.dealer_id = f.dealer_id
+order by f.called_at, f.call_id;

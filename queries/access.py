@@ -25,14 +25,17 @@ class Role:
     limited: bool                   # must name a geography (a regional manager, a dealer)
 
 
-BUSINESS_PAGES = frozenset({"overview", "dealers", "campaigns", "forecast", "complaints", "segments", "customer"})
+BUSINESS_PAGES = frozenset({"overview", "dealers", "campaigns", "forecast", "complaints", "followups", "after-sales",
+                            "segments", "customer"})
 ROLES = {
     r.name: r for r in (
         Role("executive", BUSINESS_PAGES | {"data-quality"}, may_reveal=True, whole_mart=True, limited=False),
         Role("regional_manager", BUSINESS_PAGES, may_reveal=True, whole_mart=False, limited=True),
         Role("dealer", BUSINESS_PAGES, may_reveal=True, whole_mart=False, limited=True),
         Role("marketing", BUSINESS_PAGES, may_reveal=False, whole_mart=False, limited=False),
-        Role("customer_service", frozenset({"complaints", "customer"}), may_reveal=True, whole_mart=False, limited=False),
+        # Customer service makes the satisfaction follow-up calls (回访) and chases the complaints.
+        Role("customer_service", frozenset({"complaints", "followups", "customer"}), may_reveal=True, whole_mart=False,
+             limited=False),
         Role("admin", frozenset({"data-quality", "audit"}), may_reveal=False, whole_mart=True, limited=False),
     )
 }

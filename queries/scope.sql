@@ -102,6 +102,27 @@ where r.surveyed_on between p_start_on and p_end_on
   and (s['product_ids'] is null or list_has_any(s['product_ids'], r.owned_product_ids))
   and in_geo(r.region, r.province, r.dealer_id, s);
 
+-- One row per follow-up call attempt made in the period and scope (by the day of the call), placed by the dealer
+-- that called; product narrows to the product's owners, as for surveys.
+create or replace temp macro scoped_followup_calls(p_start_on, p_end_on, s) as table
+select * exclude (acquisition_channel, owned_product_ids)
+from followup_calls_in_context f
+where f.called_at::date between p_start_on and p_end_on
+  and in_list(s['customer_types'], f.customer_type)
+  and in_list(s['channels'], f.acquisition_channel)
+  and (s['product_ids'] is null or list_has_any(s['product_ids'], f.owned_product_ids))
+  and in_geo(f.region, f.province, f.dealer_id, s);
+
+-- One row per dealer x month of target in the months the period touches and in the scope's geography. A target
+-- is a dealer's whole business: product, segment and channel filters do not narrow it (a page says so, and
+-- compares a target only with the dealer's whole sales).
+create or replace temp macro scoped_targets(p_start_on, p_end_on, s) as table
+select t.*, d.region, d.province, d.dealer_name
+from targets t
+join dealers d using (dealer_id)
+where t.month between date_trunc('month', p_start_on::date) and date_trunc('month', p_end_on::date)
+  and in_geo(d.region, d.province, d.dealer_id, s);
+
 -- One row per lead created in the period and scope. A prospect has no product or customer type yet,
 -- so those filters do not apply; channel is the lead's source channel.
 create or replace temp macro scoped_leads(p_start_on, p_end_on, s) as table

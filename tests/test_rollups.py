@@ -40,3 +40,47 @@ def test_sale_followups_hold_the_first_service_visit_after_each_sale(s_mart, s_c
     assert got.height == t["sales"].height
     assert got["first_service_after_on"].to_list() == want["visited_on"].to_list()
     assert got["first_service_after_on"].null_count() < got.height  # most buyers come back for service
+
+
+def test_followup_calls_in_context_place_each_call_by_the_dealer_that_called(s_mart, s_con):
+    t = read_tables(s_mart)
+    got = s_con.sql("select call_id, region, dealer_name, customer_type from followup_calls_in_context").pl()
+    want = (
+        t["followup_calls"].select("call_id", "dealer_id", "customer_id")
+        .join(t["dealers"].select("dealer_id", "region", "dealer_name"), on="dealer_id", how="left")
+        .join(t["customers"].select("customer_id", pl.col("customer_type").cast(pl.String)), on="customer_id")
+        .select("call_id", "region", "dealer_name", "customer_type")
+    )
+    assert got.height == t["followup_calls"].height > 0
+    assert got.with_columns(pl.col("customer_type").cast(pl.String)).sort("call_id").equals(want.sort("call_id"))
+
+
+def test_the_scope_of_calls_and_targets_is_the_dealers_region(s_mart):
+    """scoped_followup_calls and scoped_targets under a region: the calls made in the period by that region's
+    dealers, and the targets of the months the period touches."""
+    from datetime import date
+
+    from queries import runner
+    from queries.access import SYSTEM, bound_params
+    from queries.filters import Filters
+
+    t = read_tables(s_mart)
+    region = t["dealers"]["region"].sort()[0]
+    f = Filters(start_on=date(2026, 1, 15), end_on=date(2026, 6, 30), region=region)
+    params = {k: v for k, v in bound_params(f, SYSTEM).items() if k != "reach"}
+    mart = runner.connect(s_mart)
+    con = mart.checkout()   # a cursor with the shared macros
+    try:
+        calls = con.execute("select count(*) from scoped_followup_calls($start_on, $end_on, $scope)", params).fetchone()[0]
+        targets = con.execute("select count(*), sum(units_target)::bigint from scoped_targets($start_on, $end_on, $scope)",
+                              params).fetchone()
+    finally:
+        mart.checkin(con)
+        mart.close()
+    dealers = t["dealers"].filter(pl.col("region") == region)["dealer_id"].implode()
+    want_calls = t["followup_calls"].filter(
+        pl.col("dealer_id").is_in(dealers) & pl.col("called_at").dt.date().is_between(f.start_on, f.end_on)).height
+    in_months = t["targets"].filter(pl.col("dealer_id").is_in(dealers)
+                                    & pl.col("month").is_between(date(2026, 1, 1), date(2026, 6, 1)))
+    assert calls == want_calls > 0
+    assert targets == (in_months.height, in_months["units_target"].sum()) and in_months.height > 0

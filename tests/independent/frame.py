@@ -9,7 +9,7 @@ import polars as pl
 from queries.filters import Filters
 
 TABLES = ["dealers", "products", "customers", "sales", "service_visits", "leads", "campaigns",
-          "campaign_contacts", "complaints", "surveys", "complaint_sla"]
+          "campaign_contacts", "complaints", "surveys", "complaint_sla", "followup_calls", "targets"]
 
 
 def read_tables(db_path) -> dict[str, pl.DataFrame]:
