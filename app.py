@@ -12,9 +12,11 @@ from queries import runner
 PAGES = [
     ("views/overview.py", N_("Executive overview"), ":material/monitoring:", "overview"),
     ("views/dealer_scorecard.py", N_("Dealer scorecard"), ":material/storefront:", "dealers"),
+    ("views/after_sales.py", N_("After-sales service"), ":material/build:", "after-sales"),
     ("views/campaigns.py", N_("Campaign ROI and leads"), ":material/campaign:", "campaigns"),
     ("views/forecast.py", N_("Sales forecast"), ":material/trending_up:", "forecast"),
     ("views/complaint_handling.py", N_("Complaints"), ":material/support_agent:", "complaints"),
+    ("views/followups.py", N_("Follow-up calls"), ":material/phone_in_talk:", "followups"),
     ("views/customer_segments.py", N_("Customer segments and value"), ":material/groups:", "segments"),
     ("views/customer_360.py", N_("Customer 360"), ":material/person_search:", "customer"),
     ("views/data_quality.py", N_("Data quality"), ":material/fact_check:", "data-quality"),

@@ -326,3 +326,69 @@ def funnel_chart(row: dict, title: str, height: int) -> go.Figure:
 def step_label(rate_column: str) -> str:
     return _(column(rate_column).label)
 
+
+
+# ---- campaigns while they run (the "Running now" tab) ----
+
+def running_sentence(running: pl.DataFrame) -> str:
+    """The tab's answer: how many campaigns run, what they have spent of their budget while how much of their time
+    has gone, and the responses so far."""
+    spent, budget = float(running["cost_in_scope"].sum()), float(running["budget_in_scope"].sum())
+    days_gone = float(running["days_elapsed"].sum()) / float(running["days_total"].sum())
+    contacts, responses = int(running["count_treatment"].sum()), int(running["count_treatment_responders"].sum())
+    head = ngettext("**{count} campaign is running on {day}**", "**{count} campaigns are running on {day}**",
+                    running.height).format(count=formats.number(running.height), day=formats.day(running["read_on"][0]))
+    return _("{head}: about {spent} spent of a {budget} budget ({spent_share}), with {days_share} of their days gone; "
+             "{responses} responses from {contacts} customers contacted so far ({response_rate}).").format(
+        head=head, spent=fmt(spent, "money"), budget=fmt(budget, "money"),
+        spent_share=fmt(spent / budget if budget else None, "share"), days_share=fmt(days_gone, "share"),
+        responses=formats.number(responses), contacts=formats.number(contacts),
+        response_rate=fmt(responses / contacts if contacts else None, "share"))
+
+
+def early_lift_sentence(lifts: pl.DataFrame) -> str:
+    """The lift sentence of finished campaigns, marked as an early read."""
+    return _("Early read (the window is still open): {sentence}").format(sentence=lift_sentence(lifts))
+
+
+def running_table(running: pl.DataFrame) -> pl.DataFrame:
+    """One row per running campaign: how far it has gone, spend to date against its budget, responses so far."""
+    return running.with_columns(
+        campaign_labels(running),
+        days_text=pl.Series([_("{elapsed} of {total} days").format(elapsed=formats.number(e), total=formats.number(t))
+                             for e, t in zip(running["days_elapsed"], running["days_total"])], dtype=pl.String),
+        budget_spent_share=pl.col("cost_in_scope") / pl.col("budget_in_scope"),
+        response_rate_to_date=pl.col("count_treatment_responders") / pl.col("count_treatment"),
+    ).select(
+        "campaign", "days_text", "cost_in_scope", "budget_in_scope", "budget_spent_share", "count_treatment",
+        "count_treatment_responders", "response_rate_to_date", "count_leads", "count_sales",
+        "campaign_type", "channel", "start_on", "end_on", "days_left", "elapsed_share", "planned_cost_in_scope",
+        "count_control", "target_region", "campaign_id",
+    ).sort("end_on", "campaign")
+
+
+RUNNING_ANSWER = ["campaign", "days_text", "cost_in_scope", "budget_in_scope", "budget_spent_share",
+                  "count_treatment", "count_treatment_responders", "response_rate_to_date"]
+
+
+def spend_chart(running: pl.DataFrame) -> go.Figure:
+    """Each running campaign's spend to date against its budget, with the share of its days gone: spending faster
+    than time shows as a spend bar longer than the days-gone mark."""
+    ordered = running.sort("end_on", "campaign_id", descending=True)
+    names = campaign_labels(ordered).to_list()
+    fig = go.Figure()
+    fig.add_bar(y=names, x=ordered["budget_in_scope"].to_list(), orientation="h", name=_("Budget"),
+                marker_color=charts.MUTED, hovertemplate="%{y}<br>" + _("Budget") + ": %{customdata}<extra></extra>",
+                customdata=[fmt(v, "money") for v in ordered["budget_in_scope"]])
+    fig.add_bar(y=names, x=ordered["cost_in_scope"].to_list(), orientation="h", name=_("Spent to date (estimated)"),
+                marker_color=charts.MAIN, hovertemplate="%{y}<br>" + _("Spent to date (estimated)")
+                + ": %{customdata}<extra></extra>", customdata=[fmt(v, "money") for v in ordered["cost_in_scope"]],
+                text=[fmt(v, "money") for v in ordered["cost_in_scope"]], textposition="auto")
+    pace = (ordered["budget_in_scope"] * ordered["elapsed_share"]).to_list()
+    fig.add_scatter(y=names, x=pace, mode="markers", name=_("Budget x days gone"),
+                    marker={"symbol": "line-ns-open", "size": 26, "line": {"width": 3}, "color": charts.YARDSTICK},
+                    customdata=[fmt(v, "share") for v in ordered["elapsed_share"]],
+                    hovertemplate="%{y}<br>" + _("Days gone: {share}").format(share="%{customdata}") + "<extra></extra>")
+    fig.update_layout(barmode="overlay", bargap=0.35)
+    charts.money_axis(fig, [*ordered["budget_in_scope"].to_list(), *ordered["cost_in_scope"].to_list()], axis="x")
+    return charts.finish(fig, _("Spend to date against budget"), height=max(300, 70 * ordered.height + 170))

@@ -361,3 +361,102 @@ COLUMNS.update({
     "decile": _c(N_("Tenth of customers"), "count"),
     "timeline_kind": _c(N_("Kind")),
 })
+
+
+# After-sales service (views/after_sales.py): the columns of its datasets and what the page computes.
+COLUMNS.update({
+    "type_order": _c(N_("Order"), "count"),
+    "service_type": _c(N_("Service type"), "value:service_type"),
+    "count_visits": _c(N_("Service visits"), "count"),
+    "visit_share": _c(N_("Share of visits"), "share"),
+    "count_vehicles_serviced": _c(N_("Vehicles serviced"), "count"),
+    "count_vehicles_in_service": _c(N_("Vehicles in service"), "count"),
+    "revenue_per_vehicle_serviced": _c(N_("Service revenue per vehicle serviced"), "money"),
+    "revenue_per_vehicle_in_service": _c(N_("Service revenue per vehicle in service"), "money"),
+    "count_retained": _c(N_("Came back for service"), "count"),
+    "band_order": _c(N_("Order"), "count"),
+    "age_band": _c(N_("Months in service")),
+    "from_months": _c(N_("From month"), "count"),
+    "to_months": _c(N_("To month"), "count"),
+    "count_claims": _c(N_("Warranty claims"), "count"),
+    "vehicle_years": _c(N_("Vehicle-years"), "number"),
+    "claims_per_100_vehicle_years": _c(N_("Warranty claims per 100 vehicles a year"), "number"),
+    "claims_per_100_vehicles": _c(N_("Warranty claims per 100 vehicles in service"), "number"),
+    "warranty_cost": _c(N_("Warranty cost"), "money"),
+    "warranty_cost_per_vehicle": _c(N_("Warranty cost per vehicle in service"), "money"),
+    "warranty_cost_per_claim": _c(N_("Warranty cost per claim"), "money"),
+    "days_overdue": _c(N_("Days overdue (negative: due in)"), "days"),
+    "due_on": _c(N_("Due on"), "date"),
+    "due_by": _c(N_("Due by")),
+    "last_maintenance_on": _c(N_("Last maintenance"), "date"),
+    "mileage_km": _c(N_("Odometer at last maintenance (km)"), "count"),
+    "km_per_day": _c(N_("Km per day"), "number"),
+    "km_since_maintenance": _c(N_("Estimated km since maintenance"), "count"),
+    "count_maintenance_visits": _c(N_("Maintenance visits"), "count"),
+    "count_overdue": _c(N_("Overdue"), "count"),
+    "count_overdue_over_month": _c(N_("Overdue by more than a month"), "count"),
+    "count_due_soon": _c(N_("Due within 30 days"), "count"),
+})
+
+
+# Campaigns while they run (views/campaigns.py "Running now", queries/campaigns_running.sql) and the customer portrait
+# (views/customer_segments.py, queries/segment_portrait.sql): issue 14, items 5 and 6.
+COLUMNS.update({
+    "read_on": _c(N_("Read on"), "date"),
+    "days_elapsed": _c(N_("Days gone"), "count"),
+    "days_total": _c(N_("Campaign days"), "count"),
+    "days_left": _c(N_("Days left"), "count"),
+    "days_text": _c(N_("Days gone")),
+    "elapsed_share": _c(N_("Share of days gone"), "share"),
+    "budget_in_scope": _c(N_("Budget in scope"), "money"),
+    "planned_cost_in_scope": _c(N_("Whole campaign's cost in scope"), "money"),
+    "budget_spent_share": _c(N_("Share of budget spent"), "share"),
+    "response_rate_to_date": _c(N_("Response rate so far"), "share"),
+    "attribute": _c(N_("Attribute")),
+    "value_label": _c(N_("Group")),
+    "count_group": _c(N_("Customers in the group"), "count"),
+    "count_base": _c(N_("Customers in the base"), "count"),
+    "group_share": _c(N_("Share of the group"), "share"),
+    "base_share": _c(N_("Share of the base"), "share"),
+    "share_difference": _c(N_("Difference (percentage points)"), "points"),
+    "share_ratio": _c(N_("Times as likely"), "number"),
+    "is_suppressed": _c(N_("Hidden (fewer than 5)"), "flag"),
+})
+
+
+# Targets and attainment (views/overview.py, views/dealer_scorecard.py, dashboard/targets.py).
+COLUMNS.update({
+    "units_target": _c(N_("Units target"), "number"),
+    "revenue_target": _c(N_("Revenue target"), "money"),
+    "units_attainment": _c(N_("Target attainment (units)"), "share"),
+    "revenue_attainment": _c(N_("Target attainment (revenue)"), "share"),
+    "is_whole_business": _c(N_("Whole business (no product, segment or channel filter)"), "flag"),
+    "is_partial_month": _c(N_("Month partly in the period"), "flag"),
+    "projected_units": _c(N_("Projected units"), "number"),
+    "projected_sales_revenue": _c(N_("Projected sales revenue"), "money"),
+})
+
+
+# Follow-up calls (views/followups.py): the datasets' columns and the page's own.
+COLUMNS.update({
+    "call_id": _c(N_("Call no.")),
+    "call_type": _c(N_("Call type"), "value:survey_type"),
+    "call_outcome": _c(N_("Outcome")),   # translated by the page (dashboard/followups.py OUTCOMES)
+    "called_at": _c(N_("Called at"), "moment"),
+    "follows_on": _c(N_("Event date"), "date"),
+    "days_after_event": _c(N_("Days after the event"), "days"),
+    "call_csat_score": _c(N_("CSAT (1-5)"), "count"),
+    "survey_score": _c(N_("Survey score (0-10)"), "count"),
+    "is_total": _c(N_("All calls"), "flag"),
+    "count_attempts": _c(N_("Call attempts"), "count"),
+    "count_answered": _c(N_("Answered"), "count"),
+    "count_refused": _c(N_("Refused"), "count"),
+    "count_not_reached": _c(N_("Not reached"), "count"),
+    "response_rate": _c(N_("Response rate"), "share"),
+    "call_csat": _c(N_("CSAT (1-5)"), "score"),
+    "count_csat": _c(N_("CSAT answers"), "count"),
+    "days_to_first_call": _c(N_("Days to first call"), "number"),
+    "count_first_calls": _c(N_("Events first called"), "count"),
+    "funnel_verdict_label": _c(N_("Against the network")),
+    "area_name": _c(N_("Dealer or region")),
+})

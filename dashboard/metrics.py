@@ -127,6 +127,26 @@ METRICS: dict[str, Metric] = {
         Metric("clv_total", N_("Expected 12-month value, all customers"), "money", N_("The sum of every customer's expected 12-month value.")),
         Metric("expected_transactions", N_("Expected purchases, next 12 months"), "number", N_("Expected repeat sales and service visits in the next 52 weeks (BG/NBD).")),
         Metric("p_alive", N_("Probability still active"), "share", N_("BG/NBD's probability that the customer has not dropped out, given their purchases so far.")),
+        # After-sales page (views/after_sales.py; the rules in dashboard/after_sales.py and the datasets).
+        Metric(
+            "revenue_per_vehicle_serviced", N_("Service revenue per vehicle serviced"), "money",
+            N_("Service revenue in the period / the vehicles (customer x model) with a service visit in the period."),
+        ),
+        Metric(
+            "revenue_per_vehicle_in_service", N_("Service revenue per vehicle in service"), "money",
+            N_("Service revenue in the period / vehicles in service: the units sold in the 5 years up to the period's end."),
+        ),
+        Metric("vehicles_in_service", N_("Vehicles in service"), "count", N_("Units sold in the 5 years up to the period's end: the vehicles the dealers look after.")),
+        Metric(
+            "warranty_claims_per_100", N_("Warranty claims per 100 vehicles a year"), "number",
+            N_("100 x the warranty claims made in the period by a model's vehicles at an age (months since sale) / the vehicle-years its vehicles spent at that age in the period."),
+            higher_is_better=False,
+        ),
+        Metric(
+            "maintenance_due", N_("Due for maintenance"), "count",
+            N_("Vehicles due within 30 days or overdue by up to 12 months: 6 months or 10,000 km after their last maintenance visit, whichever comes first (km estimated from the vehicle's km per day so far)."),
+            higher_is_better=False,
+        ),
         Metric(
             "holdout_error", N_("Holdout error"), "ratio",
             N_("(Predicted - actual) / actual repeat purchases in the holdout weeks, by a model fitted only on the weeks before them."),

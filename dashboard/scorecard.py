@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from dashboard.metrics import METRICS, Metric
+from dashboard.targets import ATTAINMENT
+
 # The measures of the scorecard: (metric, sample-size column, smallest sample that is ranked).
 MEASURES: dict[str, tuple[str | None, int]] = {
     "sales_revenue": (None, 0),
@@ -12,15 +15,24 @@ MEASURES: dict[str, tuple[str | None, int]] = {
     "complaints_per_100_customers": ("count_customers", 50),
     "sla_compliance": ("count_sla_complaints", 20),
     "lead_conversion": ("count_leads_closed", 30),
+    # Against target (dashboard/targets.py): a ratio of sums, never a small sample (every dealer has a target).
+    "revenue_attainment": (None, 0),
+    "units_attainment": (None, 0),
 }
 # The rest of a dealer's row, behind the table's "Show all columns".
 DETAIL_COLUMNS = ["dealer_id", "region", "province", "units", "sales_revenue", "service_retention",
                   "count_retention_cohort", "nps", "count_nps_responses", "complaints_per_100_customers",
                   "count_customers", "sla_compliance", "count_sla_complaints", "lead_conversion", "count_leads_closed",
+                  "revenue_attainment", "revenue_target", "units_attainment", "units_target",
                   "is_small_sample"]
 LOWER_IS_BETTER = {"complaints_per_100_customers"}
 # Sums grow with the number of dealers: their yardstick is the average dealer of the region or nation.
 ADDITIVE = {"sales_revenue", "units"}
+
+
+def measure(metric: str) -> Metric:
+    """A scorecard measure's label, unit and definition: a metric of METRICS, or an attainment measure."""
+    return METRICS.get(metric) or ATTAINMENT[metric]
 
 
 def rank_dealers(scorecard: pl.DataFrame, metric: str) -> pl.DataFrame:

@@ -29,6 +29,7 @@ TABS = {
     "churn": N_("Churn risk"),
     "migration": N_("Migration"),
     "clv": N_("Lifetime value"),
+    "portrait": N_("Customer portrait"),
 }
 
 # Customer 360's timeline rows (customer_360_timeline.sql's `category`), in the order drawn.
@@ -574,3 +575,120 @@ def timeline_chart(timeline: pl.DataFrame, start_on: date, end_on: date) -> go.F
                   annotation_text=_("Filter period"), annotation_position="top left")
     fig.update_layout(yaxis={"categoryorder": "array", "categoryarray": [names[c] for c in TIMELINE_CATEGORIES][::-1]})
     return charts.finish(fig, _("Everything that happened with this customer"), height=380, legend=False)
+
+
+# --- customer portrait (segment_portrait.sql) ---------------------------------------------------------------
+
+# The portrait's attributes, in the order drawn.
+PORTRAIT_ATTRIBUTES = {
+    "age_band": N_("Age band"),
+    "gender": N_("Gender"),
+    "income_band": N_("Income band"),
+    "city": N_("City (the group's 10 largest)"),
+    "customer_type": N_("Customer type"),
+}
+NOT_RECORDED, OTHER_CITIES = "not recorded", "other cities"
+AGE_BANDS = {"under 25": N_("under 25"), "65 and over": N_("65 and over")}   # the others read the same everywhere
+# The demo's income bands (a loaded mart's own spellings are shown as they are).
+INCOME_BANDS = {"10万以下": N_("under ¥100k"), "10-20万": N_("¥100k-200k"), "20-50万": N_("¥200k-500k"),
+                "50万以上": N_("over ¥500k")}
+MIN_CELL = 5   # segment_portrait.sql hides a value with fewer customers than this
+# The lead sentence's clause for an attribute's value: "{group} are 2.1x as likely as the base to be fleet customers".
+LIKELY = {
+    "customer_type": N_("**{group} are {ratio}x as likely as the base to be {value} customers** ({group_share} against "
+                        "{base_share})."),
+    "gender": N_("**{group} are {ratio}x as likely as the base to be {value}** ({group_share} against {base_share})."),
+    "age_band": N_("**{group} are {ratio}x as likely as the base to be aged {value}** ({group_share} against "
+                   "{base_share})."),
+    "income_band": N_("**{group} are {ratio}x as likely as the base to earn {value} a year** ({group_share} against "
+                      "{base_share})."),
+    "city": N_("**{group} are {ratio}x as likely as the base to live in {value}** ({group_share} against {base_share})."),
+}
+
+
+def portrait_value(attribute: str, value: str) -> str:
+    """A value of the portrait in the reader's words."""
+    if value == NOT_RECORDED:
+        return _("not recorded")
+    if value == OTHER_CITIES:
+        return _("other cities")
+    if attribute in ("gender", "customer_type"):
+        return pgettext(attribute, value)
+    if attribute == "age_band":
+        return _(AGE_BANDS[value]) if value in AGE_BANDS else value
+    if attribute == "income_band":
+        return _(INCOME_BANDS[value]) if value in INCOME_BANDS else value
+    return value
+
+
+def portrait_attribute_labels() -> dict[str, str]:
+    return {a: _(m) for a, m in PORTRAIT_ATTRIBUTES.items()}
+
+
+def portrait_standout(portrait: pl.DataFrame) -> dict | None:
+    """The recorded value most over-represented in the group (largest ratio of shares), among values that hold at
+    least 5% of the group: a rare value's ratio swings with a handful of customers."""
+    known = portrait.filter(~pl.col("is_suppressed") & ~pl.col("value").is_in([NOT_RECORDED, OTHER_CITIES])
+                            & (pl.col("group_share") >= 0.05) & pl.col("share_ratio").is_not_null())
+    if known.is_empty():
+        return None
+    return known.sort(["share_ratio", "attribute", "value"], descending=[True, False, False]).row(0, named=True)
+
+
+def portrait_largest_age(portrait: pl.DataFrame) -> dict | None:
+    ages = portrait.filter((pl.col("attribute") == "age_band") & ~pl.col("is_suppressed")
+                           & (pl.col("value") != NOT_RECORDED))
+    return ages.sort(["group_share", "value"], descending=[True, False]).row(0, named=True) if ages.height else None
+
+
+def portrait_headline(portrait: pl.DataFrame, group: str) -> str:
+    """The portrait's answer: what most sets the group apart from the base, and its largest age band."""
+    parts = []
+    group = group[:1].upper() + group[1:]   # it starts the sentence ("Champions are ...")
+    top = portrait_standout(portrait)
+    if top is not None and top["share_ratio"] >= 1.1:
+        parts.append(_(LIKELY[top["attribute"]]).format(
+            group=group, ratio=formats.number(top["share_ratio"], 1), value=portrait_value(top["attribute"], top["value"]),
+            group_share=fmt(top["group_share"], "share"), base_share=fmt(top["base_share"], "share")))
+    elif top is not None:
+        parts.append(_("**{group} look much like the base**: no recorded value is 1.1x as common among them.").format(
+            group=group))
+    age = portrait_largest_age(portrait)
+    if age is not None:
+        parts.append(_("{share} are aged {band} against {base_share} of the base.").format(
+            share=fmt(age["group_share"], "share"), band=portrait_value("age_band", age["value"]),
+            base_share=fmt(age["base_share"], "share")))
+    return sentences(parts)
+
+
+def portrait_chart(portrait: pl.DataFrame, attribute: str, group: str) -> go.Figure:
+    """The group's share of each value beside the base's, as horizontal bars (a hidden value is named, not drawn)."""
+    part = portrait.filter(pl.col("attribute") == attribute).sort("value_order", "value")
+    labels = [portrait_value(attribute, v) + (" *" if hidden else "")
+              for v, hidden in zip(part["value"], part["is_suppressed"])]
+    fig = go.Figure()
+    for column, count, name, colour in (("base_share", "count_base", _("Whole base"), charts.YARDSTICK),
+                                        ("group_share", "count_group", group, charts.MAIN)):
+        fig.add_bar(y=labels, x=part[column].to_list(), orientation="h", name=name, marker_color=colour,
+                    customdata=[fmt(c, "count") if c is not None else _("fewer than 5") for c in part[count]],
+                    hovertemplate="%{y}: %{x:.1%} (%{customdata})<extra>" + name + "</extra>")
+    fig.update_layout(barmode="group", bargap=0.25, legend_traceorder="reversed")
+    fig.update_xaxes(tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    charts.bar_labels(fig, "%{x:.0%}")
+    return charts.finish(fig, _(PORTRAIT_ATTRIBUTES[attribute]), height=max(260, 46 * part.height + 150))
+
+
+def portrait_table(portrait: pl.DataFrame) -> pl.DataFrame:
+    """Every value with the group's and the base's share, the difference in points and the counts."""
+    attributes = portrait_attribute_labels()
+    return portrait.with_columns(
+        attribute=pl.Series([attributes[a] for a in portrait["attribute"]], dtype=pl.String),
+        value_label=pl.Series([portrait_value(a, v) + (" *" if hidden else "") for a, v, hidden
+                               in zip(portrait["attribute"], portrait["value"], portrait["is_suppressed"])],
+                              dtype=pl.String),
+    ).select("attribute", "value_label", "group_share", "base_share", "share_difference", "share_ratio", "count_group",
+             "count_base", "is_suppressed")
+
+
+PORTRAIT_ANSWER = ["attribute", "value_label", "group_share", "base_share", "share_difference", "count_group"]

@@ -1216,6 +1216,13 @@ class _Demo:
         # region trend, opening ramp, season), each dealer's level pulled halfway towards its actual share of the
         # network's sales (the plan knows its big fleet accounts), scaled to the network's units of the year
         expected = np.add.reduceat(self.w_showroom, cal.month_start, axis=1)
+        # A month the history starts or ends inside is planned whole, as a company plans it: its expected volume is
+        # scaled from the generated days to the month's days (a mart ending on the 18th had a target for 18 days).
+        generated_days = np.diff(np.append(cal.month_start, cal.T))
+        first = np.datetime64(cal.start, "M")
+        month_days = ((np.arange(cal.n_months) + first + 1).astype("datetime64[D]")
+                      - (np.arange(cal.n_months) + first).astype("datetime64[D]")).astype(np.int64)
+        expected = expected * (month_days / generated_days)[None, :]
         at_dealer = s["dealer"] >= 0
         units = np.bincount(s["dealer"][at_dealer], weights=s["qty"][at_dealer], minlength=nd)
         revenue = np.bincount(s["dealer"][at_dealer], weights=s["revenue"][at_dealer], minlength=nd)

@@ -89,6 +89,29 @@ def test_a_limited_person_never_gets_another_regions_or_dealers_rows(mart, table
                 assert set(got[column].drop_nulls().to_list()) <= theirs, (name, column)
 
 
+# Datasets with parameters of their own besides the filters (issue 14, items 5 and 6), with the values to run them at.
+WITH_PARAMETERS = {
+    "campaigns_running": {"window_days": 30},
+    "segment_portrait": {"segment": "champions", "tier": None},
+}
+
+
+@pytest.mark.parametrize("name", sorted(WITH_PARAMETERS))
+def test_a_regional_manager_gets_these_datasets_filtered_to_their_region(mart, tables, year, name):
+    region = regions(tables)[0]
+    if name == "campaigns_running":   # read mid-way through the latest campaign: the demo has none running at its end
+        latest = tables["campaigns"].sort("start_on", descending=True).row(0, named=True)
+        year = replace(year, end_on=latest["start_on"] + (latest["end_on"] - latest["start_on"]) // 2)
+    manager = Access("rm@example.com", "regional_manager", regions=(region,))
+    mine = runner.run(mart, name, year, access=manager, **WITH_PARAMETERS[name])
+    filtered = runner.run(mart, name, replace(year, region=region), **WITH_PARAMETERS[name])
+    assert mine.height > 0
+    # A limited person is not told a campaign's national budget, cost or share (as campaign_results).
+    hidden = [c for c in ("budget", "actual_cost", "cost_share") if c in mine.columns]
+    assert all(mine[c].null_count() == mine.height for c in hidden)
+    assert same(mine.drop(hidden), filtered.filter(pl.col("cost_share") > 0).drop(hidden) if hidden else filtered), name
+
+
 def test_another_regions_filter_selects_nothing(mart, tables, year):
     mine, other = regions(tables)[:2]
     manager = Access("rm@example.com", "regional_manager", regions=(mine,))
@@ -344,7 +367,8 @@ def test_a_limited_person_sees_only_the_campaigns_that_reached_them_without_thei
         assert cost == pytest.approx(want[campaign], rel=1e-12)
 
 
-@pytest.mark.parametrize("name", ["complaint_dealers", "complaint_step_times", "dealer_scorecard"])
+@pytest.mark.parametrize("name", ["complaint_dealers", "complaint_step_times", "dealer_scorecard",
+                                  "target_attainment_dealers", "target_attainment_monthly"])
 def test_region_and_national_rows_are_named_as_such_not_after_one_of_their_dealers(mart, as_of, year, name):
     # Used to break: any_value(dealer_name) labelled a region's row with some dealer's name.
     extra = {"as_of": as_of} if name.startswith("complaint") else {}

@@ -168,3 +168,21 @@ def test_bad_link_values_are_named_shortened_and_replaced_by_a_stated_default(ap
     assert "period `1999-01-01` is outside the data (" in warning and "the last twelve months are shown" in warning
     start, end = at.date_input(key="period").value
     assert (start, end) == (as_of - timedelta(days=364), as_of)
+
+
+def test_the_scorecard_ranks_by_target_attainment_within_a_region(app_env, tables, as_of):
+    """Issue 14: the attainment measure ranks a region's dealers, its yardsticks the region's and the nation's sums."""
+    from tests.independent import targets as independent_targets
+
+    region = tables["dealers"].sort("dealer_id")["region"][0]
+    at = new_app({"region": region}).run()
+    at.switch_page("views/dealer_scorecard.py").run()
+    at.selectbox(key="rank_by").select("units_attainment").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    f = Filters(start_on=as_of - timedelta(days=364), end_on=as_of, region=region)
+    want = independent_targets.dealers(tables, f).sort("units_attainment", descending=True)
+    names = dict(tables["dealers"].select("dealer_id", "dealer_name").iter_rows())
+    assert list(table["dealer_name"]) == [names[d] for d in want["dealer_id"]]
+    assert list(table["rank"]) == list(range(1, want.height + 1))
+    assert abs(table["region_figure"].iloc[0] - want["units"].sum() / want["units_target"].sum()) < 1e-12

@@ -283,3 +283,82 @@ def test_every_note_of_the_projection_has_a_translation():
                           "lead_dispersion": [None, None]}, schema_overrides={"lead_dispersion": pl.Float64})
     notes = set(budget.project(rates, {"one_campaign": 1000, "no_leads": 1000, "unmeasured": 500})["note"].drop_nulls())
     assert len(notes) == 3 and notes <= set(cmp.BUDGET_NOTES)
+
+
+# ---- campaigns while they run (issue 14, item 5) ----
+# The demo mart has no campaign running at its as-of date (mart/generate.py ends every campaign before it): the
+# tab says so, and the tests end the period inside the latest campaigns' dates to read them as they stood then.
+
+def test_the_running_tab_says_when_nothing_runs(app_env, as_of):
+    at = campaign_page("Running now")
+    assert not at.exception
+    from dashboard import formats
+    assert any(i.value.startswith(f"No campaign was running on {formats.day(as_of)} in this scope") for i in at.info)
+
+
+@pytest.fixture(scope="module")
+def mid_campaign(tables):
+    """Mid-way through the latest campaign to start."""
+    latest = tables["campaigns"].sort("start_on", descending=True).row(0, named=True)
+    return latest["start_on"] + (latest["end_on"] - latest["start_on"]) // 2
+
+
+def running_view(mid_campaign) -> Filters:
+    return Filters(start_on=mid_campaign - timedelta(days=364), end_on=mid_campaign)
+
+
+def _running_sentence_numbers(want: dict) -> dict:
+    rows = list(want.values())
+    spent, budget = sum(r["cost_in_scope"] for r in rows), sum(r["budget_in_scope"] for r in rows)
+    contacts = sum(r["count_treatment"] for r in rows)
+    responses = sum(r["count_treatment_responders"] for r in rows)
+    return {"spent": fmt(spent, "money"), "budget": fmt(budget, "money"), "spent_share": fmt(spent / budget, "share"),
+            "days_share": fmt(sum(r["days_elapsed"] for r in rows) / sum(r["days_total"] for r in rows), "share"),
+            "contacts": f"{contacts:,}", "responses": f"{responses:,}", "rate": fmt(responses / contacts, "share")}
+
+
+def test_the_running_tab_reads_campaigns_as_they_stood_mid_way(app_env, tables, as_of, mid_campaign):
+    at = campaign_page("Running now", period=[str(mid_campaign - timedelta(days=364)), str(mid_campaign)])
+    f = running_view(mid_campaign)
+    assert at.session_state["period"] == (f.start_on, f.end_on)
+    want = independent.running(tables, f, as_of, 30)
+    n = _running_sentence_numbers(want)
+    from dashboard import formats
+    head = (f"**{len(want)} campaigns are running on {formats.day(mid_campaign)}**" if len(want) > 1
+            else f"**1 campaign is running on {formats.day(mid_campaign)}**")
+    assert at.markdown[0].value == (
+        f"{head}: about {n['spent']} spent of a {n['budget']} budget ({n['spent_share']}), with {n['days_share']} of "
+        f"their days gone; {n['responses']} responses from {n['contacts']} customers contacted so far ({n['rate']}).")
+    shown = table_with(at, "budget_spent_share")
+    assert list(shown.columns) == ["campaign", "days_text", "cost_in_scope", "budget_in_scope", "budget_spent_share",
+                                   "count_treatment", "count_treatment_responders", "response_rate_to_date"]
+    assert len(shown) == len(want)
+    for _, row in shown.iterrows():
+        w = want[row["campaign"].rsplit("(#", 1)[1].rstrip(")")]
+        assert row["cost_in_scope"] == pytest.approx(w["cost_in_scope"])
+        assert row["count_treatment_responders"] == w["count_treatment_responders"]
+        assert row["days_text"] == f"{w['days_elapsed']} of {w['days_total']} days"
+    # The early read: the finished campaigns' verdicts, on the counts so far.
+    assert any(s.value == "Early read: the window is still open" for s in at.subheader)
+    verdicts = table_with(at, "purchase_verdict", "campaign")
+    for _, row in verdicts.iterrows():
+        c = want[row["campaign"].rsplit("(#", 1)[1].rstrip(")")]
+        low, high = confint_proportions_2indep(c["count_treatment_buyers"], c["count_treatment"], c["count_control_buyers"],
+                                               c["count_control"], method="newcomb", compare="diff")
+        assert row["purchase_verdict"] == ("proven" if low > 0 else "negative" if high < 0 else "not proven")
+
+
+def test_the_running_tab_reads_in_chinese(app_env, tables, as_of, mid_campaign):
+    at = zh_page("Running now", period=[str(mid_campaign - timedelta(days=364)), str(mid_campaign)])
+    assert at.session_state["campaign_tab"] == "进行中"
+    f = running_view(mid_campaign)
+    want = independent.running(tables, f, as_of, 30)
+    n = _running_sentence_numbers(want)
+    from dashboard import formats, i18n
+    with i18n.speaking("zh"):
+        day = formats.day(mid_campaign)
+        n = _running_sentence_numbers(want)
+    assert at.markdown[0].value == (
+        f"**{day}有 {len(want)} 个营销活动正在进行**：预算 {n['budget']}，估计已花费约 {n['spent']}（{n['spent_share']}），"
+        f"活动天数已过 {n['days_share']}；目前已联系 {n['contacts']} 位客户，{n['responses']} 位响应（{n['rate']}）。")
+    assert any(s.value == "早期读数：观察窗口尚未结束" for s in at.subheader)

@@ -133,7 +133,7 @@ def test_the_overview_reads_in_chinese(app_env):
     labels = [m.label for m in at.metric]
     assert labels[:4] == ["销量（台）", "销售收入", "毛利", "售后收入"]
     assert any(label.startswith("NPS（净推荐值） (n=") for label in labels)
-    assert [s.value for s in at.subheader][:2] == ["月度趋势", "销售来自哪里"]
+    assert [s.value for s in at.subheader][:3] == ["指标完成情况", "月度趋势", "销售来自哪里"]
     assert at.selectbox(key="drill_choice").label == "下钻到大区"
 
 

@@ -204,7 +204,8 @@ def test_the_rfm_tab_reads_in_chinese_and_leads_with_what_champions_bring(app_en
     at = segments_page(query={"lang": "zh"})
     in_chinese()
     assert [t.value for t in at.title] == ["客户细分与价值"]
-    assert [t.label for t in at.tabs] == ["RFM 客群", "价值分层", "同期群", "流失风险", "客群迁移", "客户终身价值"]
+    # The customer portrait (issue 14) is the seventh tab.
+    assert [t.label for t in at.tabs] == ["RFM 客群", "价值分层", "同期群", "流失风险", "客群迁移", "客户终身价值", "客户画像"]
     assert at.selectbox(key="list_segment").label == "RFM客户分群"
     assert at.selectbox(key="list_segment").value == "champions"   # the stored value; its label is translated
     assert "重要价值客户" in at.selectbox(key="list_segment").options
@@ -263,3 +264,67 @@ def test_the_churn_tab_leads_with_the_customers_at_risk(app_env, tables, year, i
         f"**{format_metric('customer_share', active_share)} 的客户处于活跃状态；{at_risk.height:,} 位"
         f"（{format_metric('customer_share', at_risk.height / status.height)}）有流失风险**")
     assert metric(at, "有流失风险客户") == f"{at_risk.height:,}"
+
+
+# ---- the customer portrait (issue 14, item 6) ----
+
+def _portrait_numbers(want: dict, lang: str = "en") -> dict:
+    from dashboard import i18n
+    from dashboard.metrics import fmt
+
+    shown = {k: v for k, v in want.items() if not v["is_suppressed"] and k[1] not in ("not recorded", "other cities")
+             and v["group_share"] >= 0.05}
+    (attribute, value), top = sorted(shown.items(), key=lambda kv: (-kv[1]["share_ratio"], kv[0]))[0]
+    ages = {k: v for k, v in want.items() if k[0] == "age_band" and not v["is_suppressed"] and k[1] != "not recorded"}
+    (_a, band), age = sorted(ages.items(), key=lambda kv: (-kv[1]["group_share"], kv[0]))[0]
+    with i18n.speaking(lang):
+        return {"attribute": attribute, "value": value, "ratio": f"{top['share_ratio']:.1f}",
+                "group_share": fmt(top["group_share"], "share"), "base_share": fmt(top["base_share"], "share"),
+                "band": band, "age_share": fmt(age["group_share"], "share"), "age_base": fmt(age["base_share"], "share")}
+
+
+def test_the_portrait_leads_with_what_sets_champions_apart(app_env, tables, year):
+    at = segments_page("Customer portrait")
+    assert at.selectbox(key="portrait_segment").value == "champions"
+    want = independent.portrait(tables, year, "champions", None)
+    n = _portrait_numbers(want)
+    assert (n["attribute"], n["value"]) == ("customer_type", "fleet")   # the demo's champions are fleets
+    assert at.markdown[0].value == (
+        f"**Champions are {n['ratio']}x as likely as the base to be fleet customers** ({n['group_share']} against "
+        f"{n['base_share']}). {n['age_share']} are aged {n['band']} against {n['age_base']} of the base.")
+    table = frame_with(at, "value_label", "share_difference")
+    assert list(table.columns) == ["attribute", "value_label", "group_share", "base_share", "share_difference", "count_group"]
+    fleet = table[table["value_label"] == "fleet"].iloc[0]
+    w = want[("customer_type", "fleet")]
+    assert fleet["count_group"] == f"{w['count_group']:,}" and fleet["share_difference"] == f"{w['share_difference']:.2%}"
+    # A suppressed value is named, with no count or share.
+    hidden = [k for k, v in want.items() if v["is_suppressed"]]
+    assert hidden and any("hidden: fewer than 5" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_the_portrait_of_a_tier_under_a_dealer_hides_small_cells(app_env, tables, year):
+    dealer = tables["customers"].group_by("home_dealer_id").len().sort(
+        ["len", "home_dealer_id"], descending=[True, False])["home_dealer_id"][0]
+    at = segments_page("Customer portrait")
+    at.selectbox(key="portrait_tier").select("A").run()
+    at.selectbox(key="dealer").select(dealer).run()
+    assert not at.exception
+    want = independent.portrait(tables, replace(year, dealer_id=dealer), "champions", "A")
+    table = frame_with(at, "value_label", "share_difference")
+    assert len(table) == len(want)
+    hidden = table[table["value_label"].str.endswith(" *")]
+    assert len(hidden) == sum(v["is_suppressed"] for v in want.values()) > 0
+    assert set(hidden["count_group"]) == {"—"} and set(hidden["group_share"]) == {"—"}
+    assert min(int(c.replace(",", "")) for c in table["count_group"] if c != "—") >= 5
+
+
+def test_the_portrait_reads_in_chinese(app_env, tables, year):
+    at = segments_page("Customer portrait", query={"lang": "zh"})
+    assert at.session_state["segments_tab"] == "客户画像"
+    want = independent.portrait(tables, year, "champions", None)
+    n = _portrait_numbers(want, "zh")
+    assert at.markdown[0].value == (
+        f"**重要价值客户为企业/车队客户的可能性是全体客户的 {n['ratio']} 倍**（{n['group_share']}，全体为 {n['base_share']}）。"
+        f"{n['age_share']}的年龄在{n['band']}，全体客户中为 {n['age_base']}。")
+    assert any(s.value == "各属性值与全体客户对比" for s in at.subheader)

@@ -264,3 +264,43 @@ def test_a_period_without_transactions_gives_empty_results_not_errors(mart):
     assert runner.run(mart, "cohort_retention", nothing, grain="month").is_empty()
     assert runner.run(mart, "churn_status", nothing)["count_customers"].sum() == 0
     assert runner.run(mart, "segment_migration", nothing, compare_start_on=date(1989, 1, 1), compare_end_on=date(1989, 12, 31)).is_empty()
+
+
+# ---- the customer portrait (issue 14, item 6) ----
+
+@pytest.mark.parametrize(("name", "segment", "tier"), [
+    ("all", "champions", None), ("all", None, "A"), ("all", "at risk", "B"), ("region", "champions", None),
+    ("fleet", "loyal", None), ("product_channel", "champions", None),
+])
+def test_the_portrait_matches_polars(name, segment, tier, tables, year, mart):
+    f = slices(tables, year)[name]
+    got = runner.run(mart, "segment_portrait", f, segment=segment, tier=tier)
+    want = independent.portrait(tables, f, segment, tier)
+    assert sorted(zip(got["attribute"], got["value"])) == sorted(want)
+    for row in got.iter_rows(named=True):
+        w = want[(row["attribute"], row["value"])]
+        for key, value in w.items():
+            assert close(row[key], value) if not isinstance(value, bool) else row[key] == value, (name, row, key)
+
+
+def test_the_portrait_hides_small_cells_and_cannot_be_undone_by_subtraction(tables, year, mart):
+    """A dealer's champions: small enough that values are hidden. No hidden count follows from the group's total
+    minus the counts shown, and no count under 5 is shown."""
+    busiest = tables["customers"].group_by("home_dealer_id").len().sort(["len", "home_dealer_id"],
+                                                                        descending=[True, False])["home_dealer_id"][0]
+    f = replace(year, dealer_id=busiest)
+    got = runner.run(mart, "segment_portrait", f, segment="champions", tier=None)
+    assert got["is_suppressed"].any()
+    assert got.filter(~pl.col("is_suppressed"))["count_group"].min() >= 5
+    assert got.filter(~pl.col("is_suppressed"))["count_base"].min() >= 5
+    assert got.filter(pl.col("is_suppressed"))["count_group"].null_count() == got["is_suppressed"].sum()
+    for (attribute,), part in got.group_by("attribute"):
+        assert part["is_suppressed"].sum() != 1, attribute
+
+
+def test_the_portrait_finds_the_demos_fleet_champions(tables, year, mart):
+    """Guards the comparisons above: the demo's champions are far more often fleet customers than the base."""
+    got = runner.run(mart, "segment_portrait", year, segment="champions", tier=None)
+    fleet = got.filter((pl.col("attribute") == "customer_type") & (pl.col("value") == "fleet")).row(0, named=True)
+    assert fleet["share_ratio"] > 3 and fleet["count_group"] > 100
+    assert got.filter(pl.col("attribute") == "city")["value"].n_unique() == 12   # 10 cities, other, not recorded

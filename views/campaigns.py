@@ -28,9 +28,11 @@ window_days = int(st.number_input(
            "(or responded, or became one of its leads)."),
 ))
 
-tab_campaigns, tab_funnel, tab_budget = st.tabs(
+# Running now comes last: the finished campaigns' answers stay where a shared link expects them.
+tab_campaigns, tab_funnel, tab_budget, tab_running = st.tabs(
     components.bound_tabs("campaign_tab", {"Campaigns": pgettext("tab", "Campaigns"), "Lead funnel": pgettext("tab", "Lead funnel"),
-                                    "Budget what-if": pgettext("tab", "Budget what-if")}),
+                                    "Budget what-if": pgettext("tab", "Budget what-if"),
+                                    "Running now": pgettext("tab", "Running now")}),
     key="campaign_tab", bind="query-params",
 )
 
@@ -154,6 +156,44 @@ with tab_campaigns:
                     rows = data.load("campaign_sales_list", filters, campaign_id=chosen, window_days=window_days, page=page_of(key))
                     show_page(rows, pgettext("tab", "Sales"), "campaign_sales_list", key, filters, as_of,
                               empty=_("No sales credited to this campaign in this scope."))
+
+# ---- campaigns while they run: spend and responses to date, an early read of the lift ----
+with tab_running:
+    if tab_running.open:
+        read_on = min(filters.end_on, as_of)
+        running = data.load("campaigns_running", filters, window_days=window_days)
+        st.caption(_("Campaigns in progress on {day} (started, not yet ended), counted as they stood at the end of that "
+                     "day. End the period earlier to see them on an earlier day.").format(day=formats.day(read_on)))
+        if running.is_empty():
+            components.empty_state(_("No campaign was running on {day} in this scope. To see one as it stood part-way "
+                                     "through, end the period on a day inside its dates.").format(day=formats.day(read_on)))
+        else:
+            st.markdown(cmp.running_sentence(running))
+            st.caption(_("Spend to date is an estimate: the data holds each campaign's whole cost, not its spending by "
+                         "day, so the cost is spread evenly over the campaign's days (days gone / campaign days)."))
+            charts.show(cmp.spend_chart(running), key="running_spend_chart")
+            tables.show(cmp.running_table(running), key="running_table", answer=cmp.RUNNING_ANSWER,
+                        labels={"cost_in_scope": _("Spent to date (estimated)"), "count_treatment": _("Contacted so far"),
+                                "count_treatment_responders": _("Responses so far"), "count_leads": _("Leads so far"),
+                                "count_sales": _("Sales so far")})
+
+            st.subheader(_("Early read: the window is still open"))
+            lifts = lift.campaign_lift(running)
+            st.markdown(cmp.early_lift_sentence(lifts))
+            st.warning(_("An early read: the contacts made last have had only days to respond or buy, and contacts are "
+                         "still being made. The intervals are honest about the numbers so far, but a verdict can change "
+                         "before the campaign ends."), icon="⏳")
+            tables.show(cmp.lift_table(lifts), key="running_lift_table", answer=cmp.LIFT_ANSWER)
+            with st.expander(_("How this is worked out")):
+                st.markdown(_(
+                    "As for a finished campaign: the lift is the contacted group's rate minus the control group's, with "
+                    "a 95% interval by Newcombe's hybrid score method. Both groups are counted from their contact day "
+                    "to {window} days after it, but no later than {day}: a purchase after that day has not happened "
+                    "yet. Spend to date = the campaign's cost in scope x days gone / campaign days; incremental ROI is "
+                    "measured against that spend."
+                ).format(window=formats.number(window_days), day=formats.day(read_on)))
+            components.rows_and_sql(lifts, "campaigns_running", _("Campaigns running now"), filters, as_of,
+                                    key="campaigns_running")
 
 # ---- the lead funnel ----
 with tab_funnel:

@@ -79,7 +79,7 @@ def customer_list(segment: str | None, tier: str | None, key: str) -> None:
 
 tabs = st.tabs(components.bound_tabs("segments_tab", segments.tab_labels(), context=None), key="segments_tab",
                bind="query-params")
-rfm_tab, tier_tab, cohort_tab, churn_tab, migration_tab, clv_tab = tabs
+rfm_tab, tier_tab, cohort_tab, churn_tab, migration_tab, clv_tab, portrait_tab = tabs
 NO_CUSTOMERS = N_("No customer in scope had a sale or service visit in this period: widen the filters.")
 
 if rfm_tab.open:
@@ -301,6 +301,43 @@ if clv_tab.open:
                         weeks=formats.number(value.holdout_weeks), actual=formats.number(summary["holdout_actual_total"])))
                     components.rows_and_sql(value.holdout, "clv_customers", _("CLV holdout check"), filters, as_of,
                                             key="clv_holdout")
+
+if portrait_tab.open:
+    with portrait_tab:
+        a, b = st.columns(2)
+        labels = segments.segment_labels()
+        segment = a.selectbox(_("RFM segment"), list(segments.RFM_SEGMENTS), key="portrait_segment", bind="query-params",
+                              format_func=labels.get, index=0, placeholder=_("Any segment"))
+        tier = b.selectbox(_("Value tier"), TIERS, index=None, key="portrait_tier", placeholder=_("Any tier"),
+                           bind="query-params")
+        if segment is None and tier is None:
+            components.empty_state(_("Choose a segment or a tier to compare with the whole base."))
+        else:
+            portrait = data.load("segment_portrait", filters, segment=segment, tier=tier)
+            group = group_name(segment, tier)
+            if portrait.is_empty() or not portrait["count_group_total"][0]:
+                components.empty_state(_("No customers in this group for these filters."))
+            else:
+                st.markdown(segments.portrait_headline(portrait, group))
+                st.caption(_("{count} customers in the group against a base of {base}: every customer with a sale or "
+                             "service visit in the period, in scope. Shares are of all the group's (or the base's) "
+                             "customers; age is reached in the period's last year.").format(
+                    count=formats.number(portrait["count_group_total"][0]),
+                    base=formats.number(portrait["count_base_total"][0])))
+                if portrait["is_suppressed"].any():
+                    st.caption(_("Values marked * are hidden: fewer than {n} customers in the group or the base (and, "
+                                 "where only one value of an attribute would be hidden, the next smallest too, so it "
+                                 "cannot be worked out from the total). Personal fields are shown only as counts.").format(
+                        n=segments.MIN_CELL))
+                for row in (["age_band", "gender"], ["income_band", "customer_type"]):
+                    for col, attribute in zip(st.columns(2), row):
+                        with col:
+                            charts.show(segments.portrait_chart(portrait, attribute, group), key=f"portrait_{attribute}")
+                charts.show(segments.portrait_chart(portrait, "city", group), key="portrait_city")
+                st.subheader(_("Every value against the base"))
+                tables.show(segments.portrait_table(portrait), key="portrait_table", answer=segments.PORTRAIT_ANSWER)
+                components.rows_and_sql(portrait, "segment_portrait", _("Customer portrait: {group}").format(group=group),
+                                        filters, as_of, key="segment_portrait")
 
 # A customer picked in any list above: open their history. The filters are bound widgets of the frame, so they
 # follow into the link by themselves (setting them here too is refused).

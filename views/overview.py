@@ -15,6 +15,7 @@ from dashboard import (
     headlines,
     page,
     tables,
+    targets,
 )
 from dashboard.i18n import _, pgettext
 
@@ -60,6 +61,35 @@ components.rows_and_sql(
     ], how="vertical_relaxed"),
     "kpi_summary", _("KPIs"), filters, as_of, key="kpis",
 )
+
+st.subheader(_("Against target"))
+if not targets.is_whole_business(filters):
+    # A target is a dealer's whole business: sales narrowed to a product, segment or channel are not comparable.
+    components.empty_state(_(targets.FILTER_NOTE))
+else:
+    attainment_rows = data.load("target_attainment", filters)
+    attainment = attainment_rows.row(0, named=True)
+    if not attainment["units_target"] and not attainment["revenue_target"]:
+        components.empty_state(_("No targets in this period and scope."))
+    else:
+        st.markdown(headlines.targets(attainment))
+        cols = st.columns(4)
+        for col, name in zip(cols[:2], targets.TILE_ORDER):
+            with col:
+                st.metric(_(targets.ATTAINMENT[name].label), formats.percent(attainment[name], 0),
+                          help=_(targets.ATTAINMENT[name].definition), border=True)
+                st.caption(targets.tile_caption(attainment, name))
+        for col, name in zip(cols[2:], targets.TILE_ORDER):
+            with col:
+                st.metric(_(targets.PROJECTED_LABELS[name]),
+                          formats.percent(attainment["projected_" + name], 0), border=True,
+                          help=targets.projection_note(attainment, as_of))
+                st.caption(targets.projection_caption(attainment, name))
+        st.caption(targets.projection_note(attainment, as_of))
+        with st.expander(_("How this is worked out")):
+            st.markdown(_(targets.METHOD))
+        components.rows_and_sql(attainment_rows, "target_attainment", _("Against target"), filters, as_of,
+                                key="target_attainment")
 
 st.subheader(_("Monthly trends"))
 monthly = data.load("kpi_monthly", filters)

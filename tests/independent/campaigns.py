@@ -250,3 +250,57 @@ def budget_rates(t, f: Filters) -> dict[str, dict]:
                         "count_won": won, "cost_per_lead": cost / leads_n if leads_n else None,
                         "lead_conversion": won / closed if closed else None, "lead_dispersion": dispersion}
     return out
+
+
+def running(t, f: Filters, as_of: date, window_days: int) -> dict[int, dict]:
+    """Per campaign in progress on the read day (the period's end, or the data's as-of date if earlier): started on
+    or before it and ending after it. Days gone, spend to date (the cost in scope spread evenly over the campaign's
+    days), and every count as it stood at the end of the read day: contacts and responses by arm, buyers (a sale in
+    scope from the contact day to window_days after it, no later than the read day), leads and recorded sales."""
+    day = min(f.end_on, as_of)
+    live = t["campaigns"].filter((pl.col("start_on") <= day) & (pl.col("end_on") > day))
+    contacts_all = t["campaign_contacts"]
+    contacts = contacts_in(t, f)
+    leads_all = t["leads"].filter(pl.col("campaign_id").is_not_null())
+    leads = leads_in(t, f, *ALL_TIME).filter(pl.col("campaign_id").is_not_null())
+    sales = sales_in(t, f, ALL_TIME[0], day)
+    out = {}
+    for c in live.iter_rows(named=True):
+        cid = c["campaign_id"]
+        n_all = contacts_all.filter(pl.col("campaign_id") == cid).height
+        l_all = leads_all.filter(pl.col("campaign_id") == cid).height
+        if is_unfiltered(f):
+            share = 1.0
+        elif n_all:
+            share = contacts.filter(pl.col("campaign_id") == cid).height / n_all
+        elif l_all:
+            share = leads.filter(pl.col("campaign_id") == cid).height / l_all
+        else:
+            share = 0.0
+        elapsed, total = (day - c["start_on"]).days + 1, (c["end_on"] - c["start_on"]).days + 1
+        mine = contacts.filter((pl.col("campaign_id") == cid) & (pl.col("contacted_on") <= day))
+        bought = mine.join(sales.select("customer_id", "sold_on", "revenue", "cost"), on="customer_id").filter(
+            (pl.col("sold_on") >= pl.col("contacted_on"))
+            & (pl.col("sold_on") <= pl.col("contacted_on") + pl.duration(days=window_days))
+        ).group_by("customer_id", "arm").agg(
+            margin=(pl.col("revenue") - pl.col("cost")).filter(pl.col("cost").is_not_null()).sum())
+        row = {
+            "days_elapsed": elapsed, "days_total": total, "days_left": (c["end_on"] - day).days,
+            "elapsed_share": elapsed / total, "cost_share": share,
+            "budget_in_scope": c["budget"] * share, "planned_cost_in_scope": c["actual_cost"] * share,
+            "cost_in_scope": c["actual_cost"] * share * elapsed / total,
+        }
+        for arm in ("treatment", "control"):
+            a = mine.filter(pl.col("arm") == arm)
+            b = bought.filter(pl.col("arm") == arm)
+            row[f"count_{arm}"] = a.height
+            row[f"count_{arm}_responders"] = a.filter(pl.col("responded_on") <= day).height
+            row[f"count_{arm}_buyers"] = b.height
+            row[f"{arm}_buyer_margin"] = float(b["margin"].sum())
+        my_sales = sales.filter(pl.col("campaign_id") == cid)
+        row["count_leads"] = leads.filter((pl.col("campaign_id") == cid)
+                                          & (pl.col("created_at").dt.date() <= day)).height
+        row["count_sales"] = my_sales.height
+        row["attributed_margin"] = _margin(my_sales)
+        out[cid] = row
+    return out

@@ -199,3 +199,51 @@ def timeline_counts(t, customer_id: int) -> dict[str, int]:
 
 def year_before(day: date) -> date:
     return day - timedelta(days=364)
+
+
+AGE_BANDS = [(25, "under 25"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64")]
+
+
+def portrait(t, f: Filters, segment: str | None, tier: str | None) -> dict[tuple[str, str], dict]:
+    """(attribute, value) -> counts and shares of the group (segment and/or tier) and of the base (every customer
+    scored in the period), with the suppression rule: fewer than 5 in the group or the base hides a value, and a
+    lone hidden value of an attribute hides the next smallest (by group count, then value) too."""
+    scored = rfm(t, f)
+    people = scored.select("customer_id", "segment", "tier").join(t["customers"], on="customer_id").with_columns(
+        is_in_group=(pl.lit(True) if segment is None else pl.col("segment") == segment)
+        & (pl.lit(True) if tier is None else pl.col("tier") == tier),
+        age=f.end_on.year - pl.col("birth_year").cast(pl.Int64),
+    )
+    band = pl.when(pl.col("age").is_null()).then(pl.lit("not recorded"))
+    for limit, name in AGE_BANDS:
+        band = band.when(pl.col("age") < limit).then(pl.lit(name))
+    band = band.otherwise(pl.lit("65 and over"))
+    group = people.filter(pl.col("is_in_group"))
+    top = (group.drop_nulls("city").group_by("city").len().sort(["len", "city"], descending=[True, False])
+           .head(10)["city"])
+    city = (pl.when(pl.col("city").is_null()).then(pl.lit("not recorded"))
+            .when(pl.col("city").is_in(top.implode())).then(pl.col("city")).otherwise(pl.lit("other cities")))
+    values = people.select(
+        "is_in_group", age_band=band, gender=pl.col("gender").fill_null("not recorded"),
+        income_band=pl.col("income_band").fill_null("not recorded"), city=city, customer_type="customer_type",
+    )
+    n_group, n_base = group.height, people.height
+    out = {}
+    for attribute in ("age_band", "gender", "income_band", "city", "customer_type"):
+        cells = values.group_by(attribute).agg(count_group=pl.col("is_in_group").sum(), count_base=pl.len()).rows()
+        small = {v for v, g, b in cells if g < 5 or b < 5}
+        if len(small) == 1:
+            rest = sorted((g, v) for v, g, b in cells if v not in small)
+            if rest:
+                small.add(rest[0][1])
+        for value, g, b in cells:
+            hidden = value in small
+            out[(attribute, value)] = {
+                "is_suppressed": hidden,
+                "count_group": None if hidden else g, "count_base": None if hidden else b,
+                "group_share": None if hidden else g / n_group, "base_share": None if hidden else b / n_base,
+                "share_difference": None if hidden else g / n_group - b / n_base,
+                "share_ratio": None if hidden else (g / n_group) / (b / n_base),
+                "count_group_total": n_group, "count_base_total": n_base,
+            }
+    return out

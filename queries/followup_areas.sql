@@ -1,0 +1,94 @@
+-- One row per dealer in the chosen geography, plus one per region of those dealers and one national row
+-- (level = 'dealer' / 'region' / 'national'), over the follow-up call attempts the dealers made in the period, of
+-- the call type $call_type ('all' for every type): attempts and answers (response rate = answered / attempts), NPS
+-- (0-10) of the surveys the answered calls produced, CSAT (1-5) of the answered calls, and the average days from
+-- the event to its first call, over the events whose first call was made in the period. Region and national rows
+-- ignore the geography filter (they are the yardstick, as far as the person may see) but keep the others, as on
+-- the dealer scorecard; calls made by HQ (no dealer) are in no row.
+with
+calls as (
+    select dealer_id, call_type, follows_id, follows_on, called_at, outcome, survey_id, csat
+    from scoped_followup_calls($start_on, $end_on, $reach)
+    where dealer_id is not null and ($call_type = 'all' or call_type::varchar = $call_type)
+),
+called_before as (
+    select call_type, follows_id
+    from scoped_followup_calls(date '1900-01-01', ($start_on - interval 1 day)::date, $reach)
+    where dealer_id is not null and ($call_type = 'all' or call_type::varchar = $call_type)
+),
+first_calls as (
+    select dealer_id, call_type, follows_id, min(called_at)::date - min(follows_on) as days_to_first_call
+    from calls
+    where not exists (select 1 from called_before b where b.call_type = calls.call_type and b.follows_id = calls.follows_id)
+    group by dealer_id, call_type, follows_id
+),
+-- A survey is dated the day of its call or later: the window reaches a month past the period's end.
+scores as (
+    select survey_id, score
+    from scoped_surveys($start_on, ($end_on + interval 31 day)::date, $reach)
+),
+call_counts as (
+    select
+        c.dealer_id,
+        count(*) as count_attempts,
+        count(*) filter (where c.outcome = 'answered') as count_answered,
+        count(r.score) filter (where is_promoter(r.score)) as count_promoters,
+        count(r.score) filter (where is_detractor(r.score)) as count_detractors,
+        count(r.score) as count_nps_responses,
+        count(c.csat) filter (where c.outcome = 'answered') as count_csat,
+        sum(c.csat) filter (where c.outcome = 'answered') as sum_csat
+    from calls c
+    left join scores r on r.survey_id = c.survey_id and c.outcome = 'answered'
+    group by c.dealer_id
+),
+event_counts as (
+    select dealer_id, count(*) as count_first_calls, sum(days_to_first_call) as sum_days_to_first_call
+    from first_calls
+    group by dealer_id
+),
+per_dealer as (
+    select
+        d.dealer_id, d.dealer_name, d.region, d.province,
+        coalesce(c.count_attempts, 0) as count_attempts,
+        coalesce(c.count_answered, 0) as count_answered,
+        coalesce(c.count_promoters, 0) as count_promoters,
+        coalesce(c.count_detractors, 0) as count_detractors,
+        coalesce(c.count_nps_responses, 0) as count_nps_responses,
+        coalesce(c.count_csat, 0) as count_csat,
+        coalesce(c.sum_csat, 0) as sum_csat,
+        coalesce(e.count_first_calls, 0) as count_first_calls,
+        coalesce(e.sum_days_to_first_call, 0) as sum_days_to_first_call
+    from scoped_dealers($reach) d
+    left join call_counts c using (dealer_id)
+    left join event_counts e using (dealer_id)
+),
+rolled_up as (
+    select
+        case when grouping(dealer_id) = 0 then 'dealer' when grouping(region) = 0 then 'region' else 'national' end as level,
+        dealer_id,
+        -- a region or national row is named by its level and region, never by one of its dealers
+        case when grouping(dealer_id) = 0 then any_value(dealer_name) end as dealer_name,
+        region,
+        case when grouping(dealer_id) = 0 then any_value(province) end as province,
+        count(*) as count_dealers,
+        sum(count_attempts)::bigint as count_attempts,
+        sum(count_answered)::bigint as count_answered,
+        rate(sum(count_answered), sum(count_attempts)) as response_rate,
+        nps_from_counts(sum(count_promoters), sum(count_detractors), sum(count_nps_responses)) as nps,
+        sum(count_nps_responses)::bigint as count_nps_responses,
+        rate(sum(sum_csat), sum(count_csat)) as call_csat,
+        sum(count_csat)::bigint as count_csat,
+        rate(sum(sum_days_to_first_call), sum(count_first_calls)) as days_to_first_call,
+        sum(count_first_calls)::bigint as count_first_calls
+    from per_dealer
+    group by grouping sets ((region, dealer_id), (region), ())
+),
+in_scope as (
+    select dealer_id, region from scoped_dealers($scope)
+)
+select *
+from rolled_up
+where (level = 'dealer' and dealer_id in (select dealer_id from in_scope))
+   or (level = 'region' and region in (select region from in_scope))
+   or level = 'national'
+order by level = 'national', level = 'region', response_rate nulls last, dealer_id
