@@ -1,5 +1,5 @@
 """Command line: `python -m mart generate ...` builds the demo mart, `python -m mart load ...` a user's data
-(`--append` adds a later export to it)."""
+(`--append` adds a later export to it), `python -m mart export --parquet DIR` writes it out as Parquet for Spark."""
 from __future__ import annotations
 
 import argparse
@@ -32,8 +32,24 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--accept-losses", action="store_true",
                       help="load even when no customer loads or more than the allowed share of a table is rejected")
 
+    export = commands.add_parser("export", help="write every table, view and rollup as Parquet (for Spark)")
+    export.add_argument("--parquet", required=True, metavar="DIR",
+                        help="the export folder (replaced): one folder per table, facts by year and month, manifest.json")
+    export.add_argument("--db", default=None, help="mart file (default: $CRM_MART or data/mart.duckdb)")
+
     args = parser.parse_args(argv)
     db = args.db or str(mart_path())
+    if args.command == "export":
+        import time
+
+        from mart.export import export_parquet
+
+        started = time.perf_counter()
+        manifest = export_parquet(db, args.parquet)
+        rows = sum(t["rows"] for t in manifest["tables"].values())
+        print(f"exported {len(manifest['tables'])} tables, {rows:,} rows to {args.parquet} "
+              f"in {time.perf_counter() - started:.1f} s")
+        return 0
     if args.command == "generate":
         from mart.generate import generate
 

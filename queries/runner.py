@@ -1,6 +1,7 @@
 """The one path to the database: open the mart read-only and run a named .sql file with bound parameters."""
 from __future__ import annotations
 
+import os
 import queue
 import re
 import threading
@@ -35,7 +36,7 @@ class MartOutdated(QueryError):
 # Tables the datasets read that a mart built by an older version may lack (mart/rollups.sql).
 REQUIRED_TABLES = (
     "customer_profiles", "sale_followups", "sales_in_context", "service_visits_in_context", "surveys_in_context",
-    "complaints_in_context", "campaign_contacts_in_context",
+    "complaints_in_context", "campaign_contacts_in_context", "followup_calls_in_context", "targets",
 )
 
 
@@ -81,8 +82,27 @@ class Mart:
         self._con.close()
 
 
-def connect(db_path: str | Path) -> Mart:
-    return Mart(db_path)
+# The engine that runs the datasets, read here and nowhere else: 'duckdb' (the default), 'spark' (local Spark on
+# the mart's Parquet export), or a cluster's URL: 'spark://host:7077' or Spark Connect's 'sc://host:15002'.
+ENGINE_SETTING = "CRM_ENGINE"
+
+
+def engine() -> str:
+    return os.environ.get(ENGINE_SETTING, "").strip() or "duckdb"
+
+
+def connect(db_path: str | Path):
+    """The mart at db_path on the engine CRM_ENGINE names: a DuckDB Mart, or a SparkMart over its Parquet export
+    (queries/spark_engine.py)."""
+    chosen = engine()
+    if chosen == "duckdb":
+        return Mart(db_path)
+    if chosen == "spark" or chosen.startswith(("spark://", "sc://", "local")):
+        from queries.spark_engine import SparkMart
+
+        Mart(db_path).close()  # the same check of an outdated mart as on DuckDB
+        return SparkMart.for_mart(db_path, master=chosen)
+    raise QueryError(f"{ENGINE_SETTING}={chosen!r}: use duckdb, spark, spark://HOST:PORT or sc://HOST:PORT")
 
 
 @lru_cache(maxsize=None)
@@ -132,6 +152,8 @@ def run(
             f"{name}.sql binds {sorted(extra_wanted)} besides the filters, but the caller passed {sorted(extra)}"
         )
     params.update(extra)
+    if not isinstance(mart, Mart):  # Spark: the same SQL, translated (queries/spark_engine.py)
+        return mart.run(name, sql_text(name), params, time_limit_s)
     cursor = mart.checkout()
     # DuckDB has no statement timeout: interrupt from a timer so one slow query cannot hang a page.
     timer = threading.Timer(time_limit_s, cursor.interrupt)

@@ -11,5 +11,10 @@ if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ] || [ ! 
     exit 1
   fi
 fi
+# The Spark parity test (tests/test_spark_parity.py, marker spark) runs PySpark, which needs Java 17 or later.
+if ! command -v java >/dev/null; then
+  echo "The Spark parity test needs Java 17: install a JDK (Debian: openjdk-17-jre-headless) first." >&2
+  exit 1
+fi
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 exec python3 -m pytest "$@"

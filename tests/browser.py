@@ -24,10 +24,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard_server(mart: Path):
-    """`streamlit run app.py` on a free loopback port against the given mart; yields its base URL."""
+def dashboard_server(mart: Path, env: dict | None = None):
+    """`streamlit run app.py` on a free loopback port against the given mart (with `env` added to the server's
+    environment); yields its base URL."""
     port = free_port()
-    env = {**os.environ, "CRM_MART": str(mart)}
+    env = {**os.environ, "CRM_MART": str(mart), **(env or {})}
     # The server's output goes to a file: a pipe nobody reads fills up, and the server then blocks on its next log
     # line (seen: a page that stopped updating mid-test).
     log = tempfile.NamedTemporaryFile(prefix="dashboard-", suffix=".log", delete=False)
