@@ -91,9 +91,12 @@ left join dealers d on d.dealer_id = c.home_dealer_id
 order by cc.campaign_id, cc.contacted_on, cc.customer_id;
 
 -- One row per follow-up call attempt, placed by the dealer that called (the customer's segment and channel too).
+-- is_first_call marks an event's first call by anyone (the days a customer waited for a call), fixed here once:
+-- whoever asks sees the same first call, and a page need not read every earlier call to find it (it did, at 80 ms).
 create table followup_calls_in_context as
 select f.*, d.region, d.province, d.dealer_name, c.customer_type, c.acquisition_channel,
-       c.product_ids as owned_product_ids, c.customer_key
+       c.product_ids as owned_product_ids, c.customer_key,
+       row_number() over (partition by f.call_type, f.follows_id order by f.called_at, f.call_id) = 1 as is_first_call
 from followup_calls f
 join customer_profiles c using (customer_id)
 left join dealers d on d.dealer_id = f.dealer_id

@@ -2,25 +2,19 @@
 -- (level = 'dealer' / 'region' / 'national'), over the follow-up call attempts the dealers made in the period, of
 -- the call type $call_type ('all' for every type): attempts and answers (response rate = answered / attempts), NPS
 -- (0-10) of the surveys the answered calls produced, CSAT (1-5) of the answered calls, and the average days from
--- the event to its first call, over the events whose first call was made in the period. Region and national rows
--- ignore the geography filter (they are the yardstick, as far as the person may see) but keep the others, as on
--- the dealer scorecard; calls made by HQ (no dealer) are in no row.
+-- the event to its first call, over the events whose first call (by anyone: mart/rollups.sql) this dealer made in the
+-- period. Region and national rows ignore the geography filter (they are the yardstick, as far as the person may
+-- see) but keep the others, as on the dealer scorecard; calls made by HQ (no dealer) are in no row.
 with
 calls as (
-    select dealer_id, call_type, follows_id, follows_on, called_at, outcome, survey_id, csat
+    select dealer_id, call_type, follows_id, follows_on, called_at, outcome, survey_id, csat, is_first_call
     from scoped_followup_calls($start_on, $end_on, $reach)
     where dealer_id is not null and ($call_type = 'all' or call_type::varchar = $call_type)
 ),
-called_before as (
-    select call_type, follows_id
-    from scoped_followup_calls(date '1900-01-01', ($start_on - interval 1 day)::date, $reach)
-    where dealer_id is not null and ($call_type = 'all' or call_type::varchar = $call_type)
-),
 first_calls as (
-    select dealer_id, call_type, follows_id, min(called_at)::date - min(follows_on) as days_to_first_call
+    select dealer_id, called_at::date - follows_on as days_to_first_call
     from calls
-    where not exists (select 1 from called_before b where b.call_type = calls.call_type and b.follows_id = calls.follows_id)
-    group by dealer_id, call_type, follows_id
+    where is_first_call
 ),
 -- A survey is dated the day of its call or later: the window reaches a month past the period's end.
 scores as (

@@ -2,21 +2,16 @@
 -- calls together (is_total, call_type NULL), over the follow-up call attempts made in the period and scope:
 -- attempts and how they ended (response rate = answered / attempts), NPS (0-10) of the surveys the answered calls
 -- produced, CSAT (1-5) of the answered calls, and the days from the event to its first call, over the events whose
--- first call was made in the period (an event called before the period had its first call then).
+-- first call (by anyone: mart/rollups.sql) was made in the period and scope.
 with
 calls as (
-    select call_type, follows_id, follows_on, called_at, outcome, survey_id, csat
+    select call_type, follows_id, follows_on, called_at, outcome, survey_id, csat, is_first_call
     from scoped_followup_calls($start_on, $end_on, $scope)
 ),
-called_before as (
-    select call_type, follows_id
-    from scoped_followup_calls(date '1900-01-01', ($start_on - interval 1 day)::date, $scope)
-),
 first_calls as (
-    select call_type, follows_id, min(called_at)::date - min(follows_on) as days_to_first_call
+    select call_type, called_at::date - follows_on as days_to_first_call
     from calls
-    where not exists (select 1 from called_before b where b.call_type = calls.call_type and b.follows_id = calls.follows_id)
-    group by call_type, follows_id
+    where is_first_call
 ),
 -- A survey is dated the day of its call or later: the window reaches a month past the period's end.
 scores as (

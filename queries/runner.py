@@ -41,7 +41,8 @@ REQUIRED_TABLES = (
 
 
 # Columns a mart built by an older version lacks (mart/schema.sql, mart/rollups.sql).
-REQUIRED_COLUMNS = ("mart_info.customer_types", "customer_profiles.customer_key", "rejects.severity")
+REQUIRED_COLUMNS = ("mart_info.customer_types", "customer_profiles.customer_key", "rejects.severity",
+                    "followup_calls_in_context.is_first_call")
 
 
 class Mart:

@@ -3,7 +3,7 @@ customers, sales for product ownership, dealers), without the SQL, from the defi
 the day it was made, placed by the dealer that called (the customer's segment, channel and owned products as for
 surveys); response rate = answered / attempts; NPS over the surveys the answered calls produced (by survey_id);
 CSAT = the mean 1-5 score of the answered calls; days to the first call = the first call's day minus the event's
-day, over the events (call type, follows_id) whose first call in scope was made in the period. The funnel flags
+day, over the events (call type, follows_id) whose first call by anyone was made in the period and scope. The funnel flags
 come from scipy's binomial quantiles."""
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from scipy.stats import binom
 from queries.filters import Filters
 from tests.independent import frame
 
-EVER = date(1900, 1, 1)
 TYPES = ["sales", "service", "complaint_callback"]
 
 
-def calls_in(t, f: Filters, start: date, end: date) -> pl.DataFrame:
-    """The call attempts in scope made from `start` to `end`, with the score of the survey each answered one made."""
-    c = t["followup_calls"].filter(pl.col("called_at").dt.date().is_between(start, end))
+def calls_in(t, f: Filters, start: date, end: date, calls: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The call attempts in scope made from `start` to `end` (of `calls`, every call by default), with the score of
+    the survey each answered one made."""
+    c = (t["followup_calls"] if calls is None else calls).filter(pl.col("called_at").dt.date().is_between(start, end))
     c = c.filter(pl.col("customer_id").is_in(frame.customers_in(t, f, True, False)["customer_id"].implode()))
     c = frame._geo(c, t, f)
     scores = t["surveys"].select("survey_id", "score")
@@ -31,12 +31,11 @@ def calls_in(t, f: Filters, start: date, end: date) -> pl.DataFrame:
 
 
 def first_calls(t, f: Filters) -> pl.DataFrame:
-    """One row per event whose first call in scope was made in the period: its first call's day and the days."""
-    every = calls_in(t, f, EVER, f.end_on)
-    first = every.group_by("call_type", "follows_id").agg(
-        first_on=pl.col("called_at").min().dt.date(), follows_on=pl.col("follows_on").min(),
-        dealer_id=pl.col("dealer_id").first())
-    first = first.filter(pl.col("first_on") >= f.start_on)
+    """One row per event (call type, follows_id) whose first call by anyone (the earliest, then the lowest call id)
+    is in scope and was made in the period: that call's day, its dealer and the days from the event."""
+    first = t["followup_calls"].group_by("call_type", "follows_id").agg(
+        pl.all().sort_by("called_at", "call_id").first())
+    first = calls_in(t, f, f.start_on, f.end_on, first).with_columns(first_on=pl.col("called_at").dt.date())
     return first.with_columns(days=(pl.col("first_on") - pl.col("follows_on")).dt.total_days(),
                               month=pl.col("first_on").dt.truncate("1mo"))
 
