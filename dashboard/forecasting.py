@@ -160,6 +160,12 @@ def reader_notes(result: forecast.SeriesForecast, ahead: pl.DataFrame | None) ->
     return notes
 
 
+def model_label(name: str | None) -> str | None:
+    """A candidate's name for the reader: the ones in plain words translated, the others (ETS(A,N,A), SARIMA...,
+    Theta) are names of methods and stay as they are."""
+    return pgettext("forecast_model", name) if name else name
+
+
 def analyst_notes(result: forecast.SeriesForecast) -> list[str]:
     """The fitting details the analysts' expander adds (models that failed or did not converge)."""
     notes = []
@@ -168,16 +174,17 @@ def analyst_notes(result: forecast.SeriesForecast) -> list[str]:
     best = forecast.choose(result.scores)
     if best != result.model:
         notes.append(_("{best} did best in the backtest but failed or ran away on the whole history; {model} is "
-                       "shown instead.").format(best=best, model=result.model))
+                       "shown instead.").format(best=model_label(best), model=model_label(result.model)))
     not_converged = result.scores.filter(pl.col("converged") == False)["model"].to_list()  # noqa: E712
     if not_converged:
-        notes.append(_("Did not converge (left out of the choice): {models}.").format(models=", ".join(not_converged)))
+        notes.append(_("Did not converge (left out of the choice): {models}.").format(
+            models=", ".join(model_label(m) for m in not_converged)))
     return notes
 
 
 def method_sentence(result: forecast.SeriesForecast) -> str:
     """The choice in the analysts' terms: model names and backtest errors."""
-    values = dict(model=result.model, baseline=result.baseline,
+    values = dict(model=model_label(result.model), baseline=model_label(result.baseline),
                   mase=formats.number(result.chosen_score("mase"), 2) if result.chosen_score("mase") is not None
                   else formats.EMPTY,
                   baseline_mase=formats.number(result.baseline_score("mase"), 2)
@@ -450,8 +457,9 @@ def small_figure(name: str, verdict: str, history: pl.DataFrame, result: forecas
 
 def scores_table(result: forecast.SeriesForecast) -> pl.DataFrame:
     """The candidates' backtest figures, for the analysts' expander."""
+    labels = {m: model_label(m) for m in result.scores["model"]}
     return as_text(result.scores.select(
-        "model",
+        pl.col("model").replace_strict(labels),
         is_chosen=pl.col("model") == result.model,
         is_baseline="is_baseline",
         mase="mase",
