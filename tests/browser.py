@@ -27,6 +27,13 @@ def free_port() -> int:
 def dashboard_server(mart: Path, env: dict | None = None):
     """`streamlit run app.py` on a free loopback port against the given mart (with `env` added to the server's
     environment); yields its base URL."""
+    with dashboard_process(mart, env) as (url, _process):
+        yield url
+
+
+@contextmanager
+def dashboard_process(mart: Path, env: dict | None = None):
+    """As dashboard_server, yielding the base URL and the server's process (the benchmark samples its memory)."""
     port = free_port()
     env = {**os.environ, "CRM_MART": str(mart), **(env or {})}
     # The server's output goes to a file: a pipe nobody reads fills up, and the server then blocks on its next log
@@ -50,7 +57,7 @@ def dashboard_server(mart: Path, env: dict | None = None):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the dashboard server did not start:\n" + Path(log.name).read_text(errors="replace"))
             time.sleep(0.3)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

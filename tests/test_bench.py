@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench.pages import registered_pages
@@ -81,3 +82,18 @@ def test_cold_start_load_and_import_are_reported(results):
     assert month["rows_rejected"] == 0
     assert "streamlit" in results["import"]["by_package_ms"]
     assert {t["target"] for t in results["targets"]} >= {"s: peer gives equal answers"}
+
+
+def test_the_concurrency_summary_reads_its_samples():
+    """bench/concurrency.py's figures: percentiles of the change times by kind, errors counted, and the server's
+    memory at the start, peak, end and by quarter of the run."""
+    from bench.concurrency import summarise
+
+    results = [("region", t / 10) for t in range(1, 21)] + [("dealer", 0.5)] * 4
+    samples = [(i * 0.5, mb) for i, mb in enumerate([100, 120, 150, 140, 160, 155, 158, 157])]
+    s = summarise(results, ["session 1 step 2: TimeoutError"], 30.0, samples, sessions=2, changes=12)
+    assert s["count_changes"] == 24 and s["count_errors"] == 1
+    assert s["by_kind"]["region"]["n"] == 20 and s["by_kind"]["dealer"]["p95_s"] == 0.5
+    assert s["by_kind"]["region"]["p50_s"] == pytest.approx(1.05)
+    assert s["p95_s"] == pytest.approx(float(np.percentile([t for _, t in results], 95)))
+    assert s["rss_mb"] == {"start": 100, "peak": 160, "end": 157, "max_by_quarter": [120, 150, 160, 158]}
