@@ -77,6 +77,13 @@ page as (
     order by days_overdue desc, customer_key, product_id   -- customer_key follows customer_id's order (rollups)
     limit case when $page > 0 then 100 end offset 100 * greatest($page - 1, 0)
 ),
+-- The listed vehicles' customer numbers, from their visits (only a page of them: carried through the grouping of
+-- every vehicle above, the strings cost more than this second look).
+numbers as (
+    select distinct customer_key, customer_id
+    from scoped_service_visits(($end_on::date - interval 18 month)::date + 1, $end_on, $reach)
+    where customer_key in (select customer_key from page)
+),
 final as (
     select
         cp.customer_id, l.product_id, coalesce(p.product_name, l.product_id) as product_name,
@@ -88,7 +95,7 @@ final as (
     from page l
     cross join counts c
     left join products p using (product_id)
-    join customer_profiles cp on cp.customer_key = l.customer_key
+    join numbers cp on cp.customer_key = l.customer_key
 )
 select * from final
 order by days_overdue desc, customer_id, product_id
