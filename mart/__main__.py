@@ -1,5 +1,6 @@
 """Command line: `python -m mart generate ...` builds the demo mart, `python -m mart load ...` a user's data
-(`--append` adds a later export to it), `python -m mart export --parquet DIR` writes it out as Parquet for Spark."""
+(`--append` adds a later export to it), `python -m mart export --parquet DIR` writes it out as Parquet for Spark,
+`python -m mart spark-rollups DIR` builds the views and rollups of such an export with Spark from its base tables."""
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,31 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--parquet", required=True, metavar="DIR",
                         help="the export folder (replaced): one folder per table, facts by year and month, manifest.json")
     export.add_argument("--db", default=None, help="mart file (default: $CRM_MART or data/mart.duckdb)")
+    export.add_argument("--base-only", action="store_true",
+                        help="mart/schema.sql's tables only, no view or rollup (for `spark-rollups` to build)")
+
+    rollups = commands.add_parser("spark-rollups",
+                                  help="build the views and rollups of a Parquet export with Spark, from its base tables")
+    rollups.add_argument("export_dir", help="the export folder (python -m mart export --parquet DIR): written in place")
+    rollups.add_argument("--master", default="spark",
+                         help="spark (local, 2 cores; the default), spark://HOST:7077 (a cluster), sc://HOST:15002")
 
     args = parser.parse_args(argv)
+    if args.command == "spark-rollups":
+        import time
+
+        from mart.spark_rollups import RollupBuildError, build_rollups_on_spark
+        from queries.spark_engine import session_builder
+
+        started = time.perf_counter()
+        spark = session_builder(args.master).getOrCreate()
+        try:
+            build_rollups_on_spark(args.export_dir, spark)
+        except RollupBuildError as error:
+            print(f"spark-rollups failed: {error}", file=sys.stderr)
+            return 2
+        print(f"built the views and rollups of {args.export_dir} on Spark in {time.perf_counter() - started:.1f} s")
+        return 0
     db = args.db or str(mart_path())
     if args.command == "export":
         import time
@@ -45,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         from mart.export import export_parquet
 
         started = time.perf_counter()
-        manifest = export_parquet(db, args.parquet)
+        manifest = export_parquet(db, args.parquet, base_only=args.base_only)
         rows = sum(t["rows"] for t in manifest["tables"].values())
         print(f"exported {len(manifest['tables'])} tables, {rows:,} rows to {args.parquet} "
               f"in {time.perf_counter() - started:.1f} s")

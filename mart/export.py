@@ -31,9 +31,10 @@ PARTITION_DATES = {
 PARTITION_COLUMNS = ("year", "month")
 
 
-def export_parquet(db_path: str | Path, out_dir: str | Path) -> dict:
+def export_parquet(db_path: str | Path, out_dir: str | Path, base_only: bool = False) -> dict:
     """Write every table, view and rollup of the mart at db_path to out_dir (replaced as a whole once the new
-    export is complete) and return the manifest."""
+    export is complete) and return the manifest. `base_only`: mart/schema.sql's tables alone, no view or rollup
+    (what `python -m mart spark-rollups` starts from: mart/spark_rollups.py)."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_dir.with_name(f"{out_dir.name}.exporting-{os.getpid()}")
@@ -47,6 +48,8 @@ def export_parquet(db_path: str | Path, out_dir: str | Path) -> dict:
             "union all select view_name, 'view' from duckdb_views() where not internal and schema_name = 'main' "
             "order by 1"
         ).fetchall()
+        if base_only:
+            names = [(name, kind) for name, kind in names if kind == "table" and name not in rollups]
         tables = {}
         for name, kind in names:
             tables[name] = _export_table(con, name, "rollup" if name in rollups else kind, tmp / name)

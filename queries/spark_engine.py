@@ -605,9 +605,87 @@ def _generators_over_aggregates(tree):
     return tree
 
 
+def _ordered_lists(tree):
+    """list(distinct x order by x): sqlglot writes collect_list(DISTINCT x), in no order, and Spark's collect_*
+    drop NULLs, which DuckDB keeps (last). It becomes array_sort(collect_set(x)) (reversed for DESC), with a NULL
+    appended where the group held one. A list ordered by anything else has no rule yet."""
+    def rule(node):
+        if not (isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order)):
+            return node
+        values, keys = node.this.this, node.this.expressions
+        if not (isinstance(values, exp.Distinct) and len(values.expressions) == 1 and len(keys) == 1
+                and keys[0].this == values.expressions[0]):
+            raise TranslationError(f"{node.sql('duckdb')}: only list(distinct x order by x) has a Spark rule")
+        x = values.expressions[0]
+        ordered = exp.Anonymous(this="array_sort", expressions=[exp.Anonymous(this="collect_set", expressions=[x.copy()])])
+        if keys[0].args.get("desc"):
+            ordered = exp.Anonymous(this="reverse", expressions=[ordered])
+        has_null = exp.LT(this=exp.Count(this=x.copy()), expression=exp.Count(this=exp.Star()))
+        return exp.If(this=has_null, true=exp.Anonymous(this="array_append", expressions=[ordered.copy(), exp.null()]),
+                      false=ordered)
+    return tree.transform(rule)
+
+
+_FLIPPED = {exp.LT: exp.GT, exp.LTE: exp.GTE, exp.GT: exp.LT, exp.GTE: exp.LTE}
+
+
+def _asof_joins(tree):
+    """`from l asof [left] join r on r.k = l.k and l.a < r.b`: each row of l with the one row of r nearest to it
+    (here the smallest r.b above l.a; `>` / `>=` the largest below). Spark has no ASOF join. Each distinct (l.k, l.a)
+    is joined to its matches and the nearest kept by min_by / max_by of the whole r row (a struct), which is then
+    joined back to l on (l.k, l.a), left or inner as the ASOF join was; r's columns keep their names."""
+    for select in list(tree.find_all(exp.Select)):
+        for i, join in enumerate(select.args.get("joins") or []):
+            if (join.args.get("method") or "").upper() != "ASOF":
+                continue
+            left, right = (select.args.get("from_") or select.args.get("from")).this, join.this
+            if i or not isinstance(left, exp.Table) or not isinstance(right, exp.Table) or not join.args.get("on"):
+                raise TranslationError("an ASOF join is translated only as the first join, of two tables, with ON")
+            l, r = left.alias_or_name, right.alias_or_name
+            keys, inequality = [], None
+            condition = join.args["on"]
+            for part in condition.flatten() if isinstance(condition, exp.And) else [condition]:
+                a, b = part.this, part.expression
+                if not (isinstance(a, exp.Column) and isinstance(b, exp.Column)) or {a.table, b.table} != {l, r}:
+                    raise TranslationError(f"ASOF condition {part.sql('duckdb')}: not a column of each side")
+                op = type(part)
+                if a.table == r:  # written r.b OP l.a: read as l.a OP' r.b
+                    a, b, op = b, a, _FLIPPED.get(op, op)
+                if op is exp.EQ:
+                    keys.append((a.name, b.name))
+                elif op in _FLIPPED and inequality is None:
+                    inequality = (a.name, op, b.name)
+                else:
+                    raise TranslationError(f"ASOF condition {part.sql('duckdb')}: one inequality and equalities only")
+            if inequality is None:
+                raise TranslationError("an ASOF join without an inequality")
+            a, op, b = inequality
+            pairs = [*((lk, f"_asof_k{n}") for n, (lk, _) in enumerate(keys)), (a, "_asof_a")]
+            distinct = exp.select(*(exp.column(lk) for lk, _ in pairs)).from_(exp.Table(this=left.this.copy(), db=left.args.get("db"))).distinct()
+            on = [exp.EQ(this=exp.column(rk, "_asof_r"), expression=exp.column(lk, "_asof_l")) for lk, rk in keys]
+            on.append(op(this=exp.column(a, "_asof_l"), expression=exp.column(b, "_asof_r")))
+            nearest = exp.Anonymous(this="min_by" if op in (exp.LT, exp.LTE) else "max_by", expressions=[
+                exp.Struct(expressions=[exp.Column(this=exp.Star(), table=exp.to_identifier("_asof_r"))]),
+                exp.column(b, "_asof_r")])
+            grouped = (exp.select(*(exp.alias_(exp.column(lk, "_asof_l"), name) for lk, name in pairs),
+                                  exp.alias_(nearest, "_asof_row"))
+                       .from_(distinct.subquery("_asof_l"))
+                       .join(exp.Table(this=right.this.copy(), db=right.args.get("db"), alias=exp.TableAlias(this=exp.to_identifier("_asof_r"))),
+                             on=exp.and_(*on))
+                       .group_by(*(exp.column(lk, "_asof_l") for lk, _ in pairs)))
+            unpacked = exp.select(*(exp.column(name) for _, name in pairs),
+                                  exp.Column(this=exp.Star(), table=exp.to_identifier("_asof_row"))).from_(grouped.subquery("_asof_nearest"))
+            back = exp.and_(*(exp.EQ(this=exp.column(name, r), expression=exp.column(lk, l)) for lk, name in pairs))
+            join.set("this", unpacked.subquery(r))
+            join.set("on", back)
+            join.set("method", None)
+    return tree
+
+
 RULES = (_no_materialized, _enums, _scope_fields, _date_minus_date, _true_division, _avg_as_double, _row_is_struct,
          _arrays_overlap, _list_position, _percentile, _date_diff, _ranges, _generator_casts, _unnest_structs,
-         _lateral_values, _any_value, _generators_over_aggregates, _interval_choices, _to_months)
+         _lateral_values, _any_value, _generators_over_aggregates, _interval_choices, _to_months, _ordered_lists,
+         _asof_joins)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -695,10 +773,7 @@ class SparkMart:
         self._schema = {name: {c["name"]: _sqlglot_type(c["type"]) for c in table["columns"]}
                         for name, table in self.manifest["tables"].items()}
         for name, table in self.manifest["tables"].items():
-            folder = f"{self.path.rstrip('/')}/{name}"
-            frame = self.spark.read.option("basePath", folder).parquet(folder)
-            # The table's own columns: the partition columns (year, month) are the export's, not the table's.
-            frame.select(*[f"`{c['name']}`" for c in table["columns"]]).createOrReplaceTempView(name)
+            register_view(self.spark, f"{self.path.rstrip('/')}/{name}", name, [c["name"] for c in table["columns"]])
             if cache:
                 self.spark.catalog.cacheTable(name)  # lazily: read into memory by the first query that scans it
 
@@ -743,6 +818,13 @@ class SparkMart:
         for name in self.manifest["tables"]:
             self.spark.catalog.uncacheTable(name)
             self.spark.catalog.dropTempView(name)
+
+
+def register_view(spark, folder: str, name: str, columns: list[str]) -> None:
+    """One exported table's folder as the session's temporary view `name`, with the table's own columns: the
+    partition columns (year, month) are the export's, not the table's."""
+    frame = spark.read.option("basePath", folder).parquet(folder)
+    frame.select(*[f"`{c}`" for c in columns]).createOrReplaceTempView(name)
 
 
 def _sqlglot_type(duckdb_type: str) -> str:

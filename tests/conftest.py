@@ -61,6 +61,52 @@ def as_of(mart):
     return runner.run(mart, "mart_info")["as_of_on"][0]
 
 
+@pytest.fixture(scope="session")
+def spark_session():
+    """Local Spark for the tests marked spark, one per test worker, as a Future: it starts (seconds: a JVM) in a
+    thread while the s mart is built. The s mart's tables are tiny: what costs is the work per query, not per row.
+    Measured on a loaded 2-core machine: adaptive re-planning and code generation (whole-stage or per expression:
+    each query compiles its own classes) cost more than they save; one shuffle partition and no broadcast joins
+    make each query one Spark job (a broadcast is a job of its own) with half the tasks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from queries.spark_engine import session_builder
+
+    builder = (session_builder("spark")
+               .config("spark.sql.adaptive.enabled", "false")
+               .config("spark.sql.codegen.wholeStage", "false")
+               .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+               .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+               .config("spark.sql.shuffle.partitions", "1"))
+    with ThreadPoolExecutor(max_workers=1) as starter:
+        starting = starter.submit(builder.getOrCreate)
+        yield starting
+        starting.result().stop()
+
+
+@pytest.fixture(scope="session")
+def spark_export(spark_session, s_mart, tmp_path_factory):
+    """The s mart in production's shape: its base tables exported as Parquet (`python -m mart export --base-only`),
+    the views and rollups built from them by Spark (`python -m mart spark-rollups`). A namespace: path, spark (the
+    session), failed ({table: error} of those Spark could not build), seconds (the Spark build's)."""
+    import logging
+    import time
+    from types import SimpleNamespace
+
+    from mart.export import export_parquet
+    from mart.spark_rollups import build_rollups_on_spark
+
+    path = tmp_path_factory.mktemp("s_export") / "parquet"
+    export_parquet(s_mart, path, base_only=True)
+    spark = spark_session.result()
+    # A query that fails is reported by its dataset's or table's name, not by a page of logged plan.
+    spark.sparkContext.setLogLevel("FATAL")
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    started = time.perf_counter()
+    failed = build_rollups_on_spark(path, spark, keep_going=True)
+    return SimpleNamespace(path=path, spark=spark, failed=failed, seconds=time.perf_counter() - started)
+
+
 @pytest.fixture(autouse=True)
 def full_error_details_in_app_tests():
     """AppTest runs the app in this process, under .streamlit/config.toml, which hides error details from users;

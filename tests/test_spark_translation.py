@@ -82,3 +82,15 @@ def test_a_table_macro_reading_a_column_beside_it_is_joined_laterally():
 def test_a_value_not_in_a_list_has_no_position():
     sql = spark_engine.translate("select list_position(['a', 'b'], x) from t")
     assert "NULLIF(ARRAY_POSITION(ARRAY('a', 'b'), x), 0)" in sql
+
+
+def test_every_view_and_rollup_translates_with_no_asof_join_or_unordered_list():
+    """mart/rollups.sql on Spark (mart/spark_rollups.py): DuckDB's ASOF join and list(distinct x order by x) have no
+    Spark spelling; sqlglot wrote `ASOF LEFT JOIN` through and collect_list(DISTINCT x), in no order."""
+    from mart.spark_rollups import build_sql, derived_tables
+
+    for name, _, select_sql in derived_tables():
+        sql = build_sql(name, select_sql, _schema())
+        assert "ASOF" not in sql and "COLLECT_LIST" not in sql, name
+    profiles = build_sql("customer_profiles", dict((n, q) for n, _, q in derived_tables())["customer_profiles"], _schema())
+    assert "ARRAY_SORT(COLLECT_SET(product_id))" in profiles
