@@ -122,10 +122,12 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "clv", N_("Expected 12-month value"), "money",
-            N_("Expected repeat purchases in the next 52 weeks (BG/NBD) x expected value of a purchase (Gamma-Gamma)."),
+            N_("Expected repeat purchase days in the next 52 weeks (BG/NBD) x the expected value of one (Gamma-Gamma). Where "
+               "the mart has service visits they are service visit days and their bills: a vehicle purchase starts a "
+               "customer's history and its price is not averaged with service bills."),
         ),
         Metric("clv_total", N_("Expected 12-month value, all customers"), "money", N_("The sum of every customer's expected 12-month value.")),
-        Metric("expected_transactions", N_("Expected purchases, next 12 months"), "number", N_("Expected repeat sales and service visits in the next 52 weeks (BG/NBD).")),
+        Metric("expected_transactions", N_("Expected purchases, next 12 months"), "number", N_("Expected repeat purchase days in the next 52 weeks (BG/NBD): service visit days where the mart has service visits, sale days otherwise.")),
         Metric("p_alive", N_("Probability still active"), "share", N_("BG/NBD's probability that the customer has not dropped out, given their purchases so far.")),
         # After-sales page (views/after_sales.py; the rules in dashboard/after_sales.py and the datasets).
         Metric(

@@ -424,6 +424,31 @@ def clv_headline(summary: dict, deciles: pl.DataFrame, by_segment: pl.DataFrame)
     return sentences(parts)
 
 
+def clv_kind_note(repeat_kind: str | None) -> str | None:
+    """What the model counts as a repeat purchase in this mart, in one sentence (queries/clv_customers.sql decides)."""
+    if repeat_kind == "service":
+        return _("Repeat purchases here are service visit days and their bills: a vehicle purchase starts a customer's "
+                 "history, and vehicle prices are not averaged with service bills. Several visits on one day are one.")
+    if repeat_kind == "sale":
+        return _("Repeat purchases here are sale days (this mart has no service visits). Several sales on one day are one.")
+    return None
+
+
+def clv_status_note(valued: pl.DataFrame) -> str | None:
+    """One sentence when a list shows customers whose RFM segment and probability still active point different
+    ways (a "lost" customer 95% likely still active): they measure different things over different windows."""
+    if valued.is_empty():
+        return None
+    good = pl.col("segment").is_in(GOOD_SEGMENTS)
+    alive = pl.col("p_alive") >= 0.5
+    if valued.filter(good != alive).is_empty():
+        return None
+    return _("A segment and a probability can point different ways because they measure different things: the RFM "
+             "segment ranks a customer's sales and service in the period against the period's other customers, while "
+             "the probability still active is the model's estimate from the rhythm of their repeat purchases over "
+             "their whole history.")
+
+
 def clv_message(message: str | None) -> str | None:
     return _(CLV_MESSAGES[message]) if message in CLV_MESSAGES else message
 

@@ -184,3 +184,25 @@ def test_a_customer_whose_measures_agree_gets_no_note(app_env, tables, year, per
     at = customer_page({"customer_id": str(person["customer_id"])})
     assert metric(at, "Activity") == "active" and person["segment"] in ("champions", "loyal", "potential loyalists", "new")
     assert not [i for i in at.info if "measure different things" in i.value]
+
+
+def test_a_lost_customer_likely_still_active_gets_the_why_and_the_models_own_probability(app_env, tables, year):
+    """On the demo BG/NBD used to find no dropout, so every customer showed 100% still active beside "lost" (issue
+    17). The probability shown is checked against a BG/NBD fitted again from the paper on a summary by day in plain
+    Polars (tests/independent/clv.py), not against analytics/clv.py."""
+    from tests.independent import clv as independent_clv
+
+    summary = independent.clv_inputs(tables, year, independent.year_before(year.end_on))
+    weeks = [summary[c].to_numpy() / 7 for c in ("days_to_last", "days_observed")]
+    model = independent_clv.fit(summary["count_repeat"].to_numpy(), *weeks)
+    summary = summary.with_columns(p_alive=pl.Series(independent_clv.p_alive(model, summary["count_repeat"].to_numpy(), *weeks)))
+    assert model["a"] / (model["a"] + model["b"]) > 0.05  # customers drop out: a mean chance after a visit over 5%
+    assert (summary["p_alive"] < 0.5).mean() > 0.03
+    lost = (independent.rfm(tables, year).filter(pl.col("segment") == "lost").join(summary, on="customer_id")
+            .filter(pl.col("p_alive").is_between(0.5, 0.95)).sort("customer_id").row(0, named=True))
+    at = customer_page({"customer_id": str(lost["customer_id"])})
+    assert metric(at, "RFM segment") == "lost"
+    value = tile(at, "Expected 12-month value")
+    assert value.delta == f"{fmt(lost['p_alive'], 'share')} still active"
+    notes = [i.value for i in at.info if "measure different things" in i.value]
+    assert len(notes) == 1 and "the RFM segment ranks the customer against the period's other customers" in notes[0]

@@ -33,18 +33,20 @@ def t(s_mart):
 # --- the tables that existed before keep their values ------------------------------------------------------
 
 # md5 of every row of the columns each table had before issue 14, at scale s and seed 7 (service_visits: the
-# visits before the extra warranty visits of the problem model, which take the ids after them).
+# visits before the extra warranty visits of the problem model, which take the ids after them). Issue 17 changed
+# on purpose how owners stop coming for service (each has their own chance of leaving after a visit), which
+# re-drew the visits, the complaints and surveys that follow them and the second purchases: those four re-pinned.
 BEFORE = {
     "dealers": (60, "cbbc8f6186c2562d9409f1fb8a3be86e"),
     "products": (12, "72201fb55c403d627c665722dbf7c674"),
     "campaigns": (40, "bb76ca1352a50e224ffe71519a56d61f"),
     "customers": (20493, "10fa8c04277b50425ff36baa6a6d6508"),
     "leads": (51639, "9f94d386dead386de591dbbf8f8a54db"),
-    "sales": (25375, "a58ec65a36ba2144575339e0f90a7143"),
-    "service_visits": (59258, "5c544728bcfa21557189d99e8a611947"),
+    "sales": (25201, "7b2ba073988592b622c337e2a1d0043b"),
+    "service_visits": (50419, "acd98818fac7f1f7f92b9d09a9e01acc"),
     "campaign_contacts": (27880, "1523b8ef612e0d8308846f4841b3f095"),
-    "complaints": (2572, "a31bb4c9865be5d755c88f778ccd71d6"),
-    "surveys": (27385, "7bebff65a28129fb2d66a5ea5a72f009"),
+    "complaints": (2286, "ff10535ba8f216f4ae8efac478bccc0b"),
+    "surveys": (25247, "44220b5e3cdf7adb196b19edcb539d82"),
 }
 
 
@@ -53,7 +55,7 @@ def test_the_columns_that_existed_before_keep_their_values(s_con, table):
     select = f"select * from {table}"
     if table == "service_visits":
         select = ("select visit_id, customer_id, dealer_id, visited_on, service_type, revenue from service_visits "
-                  "where visit_id <= 'RO00059258'")
+                  "where visit_id <= 'RO00050419'")
     got = s_con.execute(f"select count(*), md5(string_agg(r::varchar, chr(10) order by r::varchar)) from ({select}) r").fetchall()[0]
     assert got == BEFORE[table]
 

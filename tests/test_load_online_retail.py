@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -158,3 +159,55 @@ def test_a_rejected_line_keeps_the_row_as_read(loaded, lines):
     assert Decimal(row["quantity"]) == first_cancellation["Quantity"]
     assert Decimal(row["customer_id"]) == Decimal(first_cancellation["CustomerID"])
     assert reason.startswith("negative money: -")
+
+
+def test_lifetime_value_counts_purchase_days_and_fits_as_an_independent_bgnbd(loaded, lines):
+    """Online Retail has many lines per invoice: the app's lifetime-value path (loader -> clv_customers ->
+    analytics/clv.py) used to count every line as a repeat purchase. Summarised by day here in plain Polars (several
+    lines on one day are one purchase worth their sum, FHL 2005) and fitted by tests/independent/clv.py."""
+    from analytics import clv
+    from queries import runner
+    from queries.filters import Filters
+    from tests.independent import clv as independent_clv
+
+    _, db = loaded
+    m = runner.connect(db)
+    try:
+        as_of = runner.run(m, "mart_info")["as_of_on"][0]
+        f = Filters(start_on=as_of - timedelta(days=364), end_on=as_of)
+        # a year of history: too short for the holdout check (the dashboard passes no calibration date either)
+        got = runner.run(m, "clv_customers", f, calibration_end_on=None).sort("customer_id")
+    finally:
+        m.close()
+    assert as_of == date(2011, 12, 9) and set(got["repeat_kind"]) == {"sale"}  # no service visits: sales repeat
+
+    kept = lines.filter(pl.col("CustomerID").is_not_null() & (pl.col("revenue") >= 0))
+    days = kept.group_by(pl.col("CustomerID").cast(pl.Int64).cast(pl.String).alias("customer_id"),
+                         pl.col("InvoiceDate").dt.date().alias("on")).agg(pl.col("revenue").round(2).sum())
+    days = days.join(days.group_by("customer_id").agg(first_on=pl.col("on").min()), on="customer_id")
+    repeat = pl.col("on") > pl.col("first_on")
+    want = days.group_by("customer_id", "first_on").agg(
+        count_repeat=repeat.sum().cast(pl.Int64),
+        last_on=pl.col("on").filter(repeat).max(),
+        avg_repeat_value=pl.col("revenue").filter(repeat).mean(),
+    ).with_columns(
+        days_to_last=(pl.col("last_on").fill_null(pl.col("first_on")) - pl.col("first_on")).dt.total_days(),
+        days_observed=(pl.lit(as_of) - pl.col("first_on")).dt.total_days(),
+    ).sort("customer_id")
+    assert kept.height > 4 * days.height  # many lines per purchase day: counting lines would be far off
+
+    assert got["customer_id"].to_list() == want["customer_id"].to_list()
+    for column in ("count_repeat", "days_to_last", "days_observed"):
+        assert got[column].to_list() == want[column].to_list(), column
+    money = (got["avg_repeat_value"] - want["avg_repeat_value"]).abs().drop_nulls()
+    # the mart keeps money in cents: each line rounded, as here (four lines have prices of 0.001)
+    assert money.len() == want["avg_repeat_value"].drop_nulls().len() > 1_000 and money.max() < 1e-6
+
+    weeks = [want[c].to_numpy() / 7 for c in ("days_to_last", "days_observed")]
+    oracle = independent_clv.fit(want["count_repeat"].to_numpy(), *weeks)
+    app = clv.customer_value(got, as_of, None).bgnbd
+    # The likelihood is flat along a ridge: parameters agree to 1%, the maximum to a thousandth of a unit.
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(app, name) == pytest.approx(oracle[name], rel=0.01), name
+    assert app.log_likelihood == pytest.approx(oracle["log_likelihood"], abs=1e-3)
+    assert app.count_customers == want.height

@@ -145,6 +145,16 @@ def test_lifetime_value_tab_shows_the_fit_and_the_holdout_check(app_env, tables,
     assert params.loc[params["parameter"] == "r", "value"].iloc[0] == pytest.approx(value.bgnbd.r, rel=1e-3)
     holdout = frame_with(at, "predicted_mean")
     assert int(holdout["actual_total"].sum()) == int(inputs.filter(pl.col("days_observed_calibration").is_not_null())["count_holdout"].sum())
+    # Issue 17: the repeat purchases are service visit days, and the top customers no longer all show 100% still
+    # active; where a listed customer's segment and probability disagree, one sentence says why.
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Repeat purchases here are service visit days") for c in captions)
+    top = frame_with(at, "customer_id", "p_alive")
+    assert top["p_alive"].tolist() == pytest.approx(value.top["p_alive"].to_list(), rel=1e-9)
+    assert (value.top["p_alive"] < 0.995).sum() >= 10
+    good = ("champions", "loyal", "potential loyalists", "new")
+    disagree = value.top.filter(pl.col("segment").is_in(good) != (pl.col("p_alive") >= 0.5)).height
+    assert any("measure different things" in c for c in captions) == (disagree > 0)
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +179,7 @@ def test_a_mart_of_customers_and_sales_only_still_segments_them(sales_only_mart,
     assert set(drivers["customer_group"]) == {"no complaint", "no survey"}
     at = segments_page("Lifetime value")
     assert metric(at, "Customers valued") != "0" and not at.error
+    assert any(c.value.startswith("Repeat purchases here are sale days") for c in at.caption)
 
 
 @pytest.mark.parametrize("tab", ["RFM segments", "Value tiers", "Cohorts", "Churn risk", "Migration", "Lifetime value"])

@@ -213,6 +213,26 @@ def test_clv_inputs_match_polars(tables, mart, year):
     assert got["tier"].to_list() == labels["tier"].to_list()
 
 
+def test_two_service_visits_on_one_day_are_one_repeat_purchase_worth_their_sum(tables, mart, as_of):
+    """clv_customers used to count every row as a purchase (and average the rows), so a customer with two visits
+    on one day had one repeat purchase too many for BG/NBD and a halved value for Gamma-Gamma. Vehicle purchases
+    start a customer's history but are not repeat purchases: their prices are not averaged with service bills."""
+    visits = tables["service_visits"].filter(pl.col("visited_on") <= as_of)
+    firsts = pl.concat([tables["sales"].select("customer_id", on="sold_on"), visits.select("customer_id", on="visited_on")]) \
+        .group_by("customer_id").agg(first_on=pl.col("on").min())
+    twice = (visits.join(firsts, on="customer_id").filter(pl.col("visited_on") > pl.col("first_on"))
+             .group_by("customer_id", "visited_on").agg(pl.len()).filter(pl.col("len") >= 2))
+    cid = twice.sort("customer_id")["customer_id"][0]
+    mine = visits.filter(pl.col("customer_id") == cid).join(firsts, on="customer_id").filter(pl.col("visited_on") > pl.col("first_on"))
+    day_totals = mine.group_by("visited_on").agg(pl.col("revenue").cast(pl.Float64).sum())
+    f = Filters(start_on=independent.year_before(as_of), end_on=as_of)
+    got = runner.run(mart, "clv_customers", f, calibration_end_on=None).filter(pl.col("customer_id") == cid).row(0, named=True)
+    assert mine.height > day_totals.height  # the planted case: more visit rows than visit days
+    assert got["count_repeat"] == day_totals.height
+    assert got["avg_repeat_value"] == pytest.approx(day_totals["revenue"].mean(), abs=1e-6)
+    assert got["repeat_kind"] == "service"
+
+
 def test_customer_360_profile_masks_personal_fields_unless_revealed(tables, mart):
     fleet_or_not = tables["customers"].filter(pl.col("birth_year").is_not_null() & pl.col("city").is_not_null()).sort("customer_id")
     c = fleet_or_not.row(0, named=True)

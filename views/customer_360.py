@@ -122,7 +122,8 @@ else:
                    help=_("A: the customers who together make the first 80% of the period's revenue; B: the next 15%; "
                           "C: the rest."))
     cols[4].metric(_(METRICS["clv"].label), format_metric("clv", clv_row["clv"]) if clv_row else formats.EMPTY, border=True,
-                   delta=(_("Probability still active {share}").format(share=format_metric("p_alive", clv_row["p_alive"]))
+                   # short, so the share is not cut off in a fifth of a wide page ("Probability still active…")
+                   delta=(_("{share} still active").format(share=format_metric("p_alive", clv_row["p_alive"]))
                           if clv_row else None), delta_color="off", delta_arrow="off", help=_(METRICS["clv"].definition))
     note = segments.status_note(status, segment_now, clv_row["p_alive"] if clv_row else None,
                                 clv_row["count_repeat"] if clv_row else None, filters.end_on)

@@ -245,6 +245,8 @@ if clv_tab.open:
         else:
             summary = value.summary()
             st.markdown(segments.clv_headline(summary, value.deciles, value.by_segment))
+            if kind_note := segments.clv_kind_note(value.repeat_kind):
+                st.caption(kind_note)
             cols = st.columns(3)
             cols[0].metric(_("Customers valued"), formats.number(summary["count_customers"]), border=True)
             cols[1].metric(_(METRICS["clv_total"].label), format_metric("clv_total", summary["clv_total"]),
@@ -263,13 +265,16 @@ if clv_tab.open:
                                         key="clv_deciles")
             st.subheader(_("Most valuable customers over the next 12 months"))
             tables.show(value.top, key="clv_top_table", answer=["customer_id", "segment", "clv", "p_alive"])
+            if status_note := segments.clv_status_note(value.top):
+                st.caption(status_note)
             download_list(value.top, _("Most valuable customers"), key="clv_top")
             customer_picker(value.top["customer_id"].to_list(), key="open_clv")
 
             with st.expander(_("How this is worked out")):
-                st.markdown(_("Each customer's expected 12-month value is the number of purchases the BG/NBD model "
-                              "expects from them in the next 52 weeks times the value of a purchase the Gamma-Gamma "
-                              "model expects, both fitted by maximum likelihood on the customers' purchase days."))
+                st.markdown(_("Each customer's expected 12-month value is the number of repeat purchase days the "
+                              "BG/NBD model expects from them in the next 52 weeks times the value of such a day the "
+                              "Gamma-Gamma model expects, both fitted by maximum likelihood; several rows on one day "
+                              "are one purchase worth their sum."))
                 st.metric(_(METRICS["holdout_error"].label), format_metric("holdout_error", summary["holdout_error"]),
                           help=_(METRICS["holdout_error"].definition), border=True)
                 st.markdown(_("**Fitted parameters** (maximum likelihood; time in weeks)"))

@@ -153,25 +153,34 @@ def churn_drivers(t, f: Filters) -> pl.DataFrame:
 
 
 def clv_inputs(t, f: Filters, calibration_end: date) -> pl.DataFrame:
-    """One row per customer in scope with a transaction by the period's end: repeat purchases (transactions on
-    days after the first), days to the last, days observed, mean repeat value, and the same up to calibration_end
-    with the holdout count after it."""
+    """One row per customer in scope with a transaction by the period's end, born on their first sale or visit:
+    repeat purchases (days after the first with a service visit: one process, not vehicle prices mixed with
+    service bills; several visits on one day are one purchase worth their sum), days to the last, days observed,
+    mean repeat value, and the same up to calibration_end with the holdout count after it."""
     end = f.end_on
-    tx = transactions(t).filter((pl.col("on") <= end) & pl.col("customer_id").is_in(scope_ids(t, f).implode()))
-    tx = tx.join(tx.group_by("customer_id").agg(first_on=pl.col("on").min()), on="customer_id")
-    repeat = pl.col("on") > pl.col("first_on")
+    ids = scope_ids(t, f).implode()
+    tx = transactions(t).filter((pl.col("on") <= end) & pl.col("customer_id").is_in(ids))
+    firsts = tx.group_by("customer_id").agg(first_on=pl.col("on").min())
+    visit_days = (
+        t["service_visits"].filter((pl.col("visited_on") <= end) & pl.col("customer_id").is_in(ids))
+        .group_by("customer_id", pl.col("visited_on").alias("on")).agg(cents=cents("revenue").sum())
+        .join(firsts, on="customer_id")
+        .filter(pl.col("on") > pl.col("first_on"))
+    )
     in_cal = pl.col("on") <= calibration_end
-    return tx.group_by("customer_id", "first_on").agg(
-        count_repeat=repeat.sum().cast(pl.Int64),
+    repeats = visit_days.group_by("customer_id").agg(
+        count_repeat=pl.len().cast(pl.Int64),
         last_on=pl.col("on").max(),
-        avg_repeat_cents=pl.col("cents").filter(repeat).mean(),
-        count_repeat_calibration=(repeat & in_cal).sum().cast(pl.Int64),
+        avg_repeat_cents=pl.col("cents").mean(),
+        count_repeat_calibration=in_cal.sum().cast(pl.Int64),
         last_on_calibration=pl.col("on").filter(in_cal).max(),
         count_holdout=(~in_cal).sum().cast(pl.Int64),
-    ).with_columns(
-        days_to_last=(pl.col("last_on") - pl.col("first_on")).dt.total_days(),
+    )
+    return firsts.join(repeats, on="customer_id", how="left").with_columns(
+        pl.col("count_repeat", "count_repeat_calibration", "count_holdout").fill_null(0),
+        days_to_last=(pl.col("last_on").fill_null(pl.col("first_on")) - pl.col("first_on")).dt.total_days(),
         days_observed=(pl.lit(end) - pl.col("first_on")).dt.total_days(),
-        days_to_last_calibration=(pl.col("last_on_calibration") - pl.col("first_on")).dt.total_days(),
+        days_to_last_calibration=(pl.col("last_on_calibration").fill_null(pl.col("first_on")) - pl.col("first_on")).dt.total_days(),
         days_observed_calibration=pl.when(pl.col("first_on") <= calibration_end)
         .then((pl.lit(calibration_end) - pl.col("first_on")).dt.total_days()),
     )
