@@ -11,7 +11,9 @@
 -- birth; in a mart of sales alone (a retailer, such as the Online Retail example) they are the sales.
 with
 repeat_kind as (
-    select case when exists (select 1 from service_visits) then 'service' else 'sale' end as kind
+    -- (over all the person may see, whatever the filters: one kind for every view of the same mart)
+    select case when exists (select 1 from scoped_service_visits(date '1900-01-01', $end_on, $reach))
+                then 'service' else 'sale' end as kind
 ),
 -- One row per customer and day with a transaction of the repeat kind: the day's revenue summed.
 days as (
