@@ -11,6 +11,8 @@ from queries import runner
 # (file, title, icon, url path); the first a role may open is its home page.
 PAGES = [
     ("views/overview.py", N_("Executive overview"), ":material/monitoring:", "overview"),
+    ("views/alerts.py", N_("Alerts"), ":material/notifications:", "alerts"),
+    ("views/why.py", N_("Why did it move"), ":material/waterfall_chart:", "why"),
     ("views/dealer_scorecard.py", N_("Dealer scorecard"), ":material/storefront:", "dealers"),
     ("views/after_sales.py", N_("After-sales service"), ":material/build:", "after-sales"),
     ("views/campaigns.py", N_("Campaign ROI and leads"), ":material/campaign:", "campaigns"),

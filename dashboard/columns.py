@@ -460,3 +460,32 @@ COLUMNS.update({
     "funnel_verdict_label": _c(N_("Against the network")),
     "area_name": _c(N_("Dealer or region")),
 })
+
+
+# ---- why did it move (views/why.py): the decomposition's columns as the page shows them (dashboard/movers.py
+# names each header and kind for the chosen KPI; these are the fallbacks) ----
+COLUMNS.update({
+    "mover_name": _c(N_("Group")),
+    "mover_total": _c(N_("Contribution to the change"), "number"),
+    "mover_mix": _c(N_("From the mix"), "number"),
+    "mover_rate": _c(N_("From within the group"), "number"),
+    "mover_before": _c(N_("Comparison period"), "number"),
+    "mover_after": _c(N_("This period"), "number"),
+    "mover_share_before": _c(N_("Share, comparison period"), "share"),
+    "mover_share_after": _c(N_("Share, this period"), "share"),
+})
+
+
+# Alerts (views/alerts.py, dashboard/alerts.py): the page's table of every check.
+COLUMNS.update({
+    "alert_verdict": _c(N_("Verdict")),
+    "alert_name": _c(N_("Where")),
+    "alert_kpi": _c(N_("Measure")),
+    "alert_when": _c(N_("When")),
+    "alert_actual": _c(N_("Actual")),
+    "alert_expected": _c(N_("Expected")),
+    "alert_range": _c(N_("95% range")),
+    "alert_test": _c(N_("Test")),
+    "p_value": _c(N_("p-value")),
+    "q_value": _c(N_("q-value (Benjamini-Hochberg)")),
+})

@@ -18,13 +18,19 @@ def slug(text: str) -> str:
     return re.sub(r"[^\w]+", "_", text.lower()).strip("_") or "rows"
 
 
-def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | None = None) -> None:
-    """One KPI: value, change against the comparison period, a sparkline and the sample size where it has one."""
+def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | None = None, flagged: bool = False) -> None:
+    """One KPI: value, change against the comparison period, a sparkline and the sample size where it has one; a ⚠
+    before the label when the Alerts page flags its monthly series (dashboard/alerts.py: flagged_kpis)."""
     metric = METRICS[name]
     value = current.get(name)
     label = _(metric.label)
     if metric.count_column:
         label += f" (n={int(current.get(metric.count_column) or 0):,})"
+    help_text = _(metric.definition)
+    if flagged:
+        label = "⚠ " + label
+        help_text += "\n\n" + _("⚠ Flagged: the last complete month is outside the range its forecast allows (see the "
+                                 "Alerts page).")
     spark_values = None
     if spark is not None and name in spark.columns:
         spark_values = [v for v in spark[name].to_list() if v is not None]
@@ -36,7 +42,7 @@ def kpi_tile(name: str, current: dict, previous: dict, spark: pl.DataFrame | Non
         # no change is neither good nor bad: grey, not a red or green arrow
         delta_color="off" if formats.is_zero_change(delta) else "normal" if metric.higher_is_better else "inverse",
         delta_arrow="off" if formats.is_zero_change(delta) else "auto",
-        help=_(metric.definition),
+        help=help_text,
         chart_data=spark_values or None,
         chart_type="line",
         border=True,

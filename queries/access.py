@@ -25,8 +25,8 @@ class Role:
     limited: bool                   # must name a geography (a regional manager, a dealer)
 
 
-BUSINESS_PAGES = frozenset({"overview", "dealers", "campaigns", "forecast", "complaints", "followups", "after-sales",
-                            "segments", "customer"})
+BUSINESS_PAGES = frozenset({"overview", "alerts", "dealers", "campaigns", "forecast", "complaints", "followups",
+                            "after-sales", "segments", "customer", "why"})
 ROLES = {
     r.name: r for r in (
         Role("executive", BUSINESS_PAGES | {"data-quality"}, may_reveal=True, whole_mart=True, limited=False),

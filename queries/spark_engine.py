@@ -417,21 +417,25 @@ def _lateral_values(tree):
 
 
 def _union_by_name(tree):
-    """UNION ALL BY NAME: Spark has no BY NAME, so the right side's columns are put in the left side's order
-    (after the stars are spelled out)."""
+    """UNION [ALL] BY NAME: Spark has no BY NAME, so every branch of the chain lists the chain's columns in the order
+    they first appear, a branch without one giving NULL for it, as DuckDB does (after the stars are spelled out)."""
     for union in list(tree.find_all(exp.Union)):
         if not union.args.get("by_name"):
-            continue
-        left = union.this
-        while isinstance(left, exp.Union):
-            left = left.this
-        right = union.expression
-        order = left.named_selects if isinstance(left, exp.Select) else []
-        if not isinstance(right, exp.Select) or "*" in order or "*" in right.named_selects or sorted(order) != sorted(right.named_selects):
+            continue  # (a chain is rewritten from its top, which clears its lower links' BY NAME)
+        branches, node = [], union
+        while isinstance(node, exp.Union) and node.args.get("by_name"):
+            branches.append(node.expression)
+            node.set("by_name", None)
+            node = node.this
+        branches.append(node)
+        branches.reverse()
+        if not all(isinstance(b, exp.Select) and "*" not in b.named_selects for b in branches):
             raise TranslationError("UNION BY NAME over columns not known by name")
-        by_name = dict(zip(right.named_selects, right.expressions))
-        right.set("expressions", [by_name[n].copy() for n in order])
-        union.set("by_name", None)
+        order = list(dict.fromkeys(name for b in branches for name in b.named_selects))
+        for branch in branches:
+            by_name = dict(zip(branch.named_selects, branch.expressions))
+            branch.set("expressions", [by_name[n].copy() if n in by_name else exp.alias_(exp.null(), n)
+                                       for n in order])
     return tree
 
 

@@ -93,6 +93,7 @@ def test_a_limited_person_never_gets_another_regions_or_dealers_rows(mart, table
 WITH_PARAMETERS = {
     "campaigns_running": {"window_days": 30},
     "segment_portrait": {"segment": "champions", "tier": None},
+    "kpi_parts_by_group": {"dimension": "dealer"},
 }
 
 

@@ -16,6 +16,8 @@ from tests.apptest import open_app
 PAGES = [
     ("views/overview.py", {}),
     ("views/overview.py", {"region": "华东"}),
+    ("views/alerts.py", {}),
+    ("views/why.py", {}),
     ("views/dealer_scorecard.py", {"rank_by": "nps"}),
     ("views/dealer_scorecard.py", {"rank_by": "units_attainment", "heat_measure": "units_attainment"}),
     ("views/after_sales.py", {}),
@@ -44,7 +46,7 @@ KEPT = {
     "SARIMA", "ETS", "Theta", "MASE", "sMAPE", "BG/NBD", "BG", "NBD", "Gamma-Gamma", "Gamma", "Newcombe", "Wilson",
     "Theil-Sen", "Theil", "Sen", "Benjamini-Hochberg", "Holt-Winters", "Holt", "Winters", "Pareto", "Sankey", "Poisson",
     "OpenID", "Lorenz", "Fader", "Hardie", "Lee", "Kaplan-Meier", "AIC", "CI", "p", "q", "n", "h", "x", "R", "F", "M",
-    "A", "B", "C", "S", "k", "vs", "Spearman", "Mann-Kendall", "Kendall", "log", "pts",
+    "A", "B", "C", "S", "k", "vs", "Spearman", "Mann-Kendall", "Kendall", "log", "pts", "Kitagawa",
 }
 IGNORED = [
     r"https?://\S+", r"\S+@\S+", r"%\{[^}]*\}", r"<[^>]+>", r"\b[A-Z]{1,4}\d[\w-]*\b", r"`[^`]*`", r":material/\w+:",

@@ -87,7 +87,7 @@ def cases(s_mart):
         "calibration_end_on": as_of - timedelta(days=180), "list_by": "category", "list_value": category,
         "customer_id": customer, "reveal": False, "group_by": "dealer", "max_groups": 8, "segment": None, "tier": "A",
         "compare_start_on": date(as_of.year - 2, as_of.month, 1), "compare_end_on": date(as_of.year - 1, as_of.month, 1) - timedelta(days=1),
-        "mid_campaign": mid_campaign, "call_type": "service", "list_dealer_id": dealer,
+        "mid_campaign": mid_campaign, "call_type": "service", "list_dealer_id": dealer, "dimension": "dealer",
     }
     return filter_sets, extras
 

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import (
+    alerts,
     charts,
     components,
     data,
@@ -43,6 +44,15 @@ spark_filters = replace(filters, start_on=min(filters.start_on, filters.end_on -
 monthly_for_spark = data.load("kpi_monthly", spark_filters)
 
 st.markdown(headlines.overview(current, previous))
+
+
+@st.cache_data(ttl=900, max_entries=64, show_spinner=False)
+def flagged_kpis(access, filters, version) -> set[str]:
+    # The alerts' checks, cached on the person, the filters and the mart's version (the Alerts page keeps its own).
+    return alerts.flagged_kpis(access, filters, load=data.load)
+
+
+flagged = flagged_kpis(data.current_access(), filters, data.current_mart()[1])
 TILES = [
     ["units", "sales_revenue", "gross_margin", "service_revenue"],
     ["new_customers", "active_customers", "service_retention", "nps"],
@@ -52,7 +62,7 @@ for row in TILES:
     cols = st.columns(4)
     for col, name in zip(cols, row):
         with col:
-            components.kpi_tile(name, current, previous, monthly_for_spark)
+            components.kpi_tile(name, current, previous, monthly_for_spark, flagged=name in flagged)
 
 components.rows_and_sql(
     pl.concat([
