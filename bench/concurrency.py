@@ -56,6 +56,11 @@ class MemorySampler(threading.Thread):
                 return int(line.split()[1]) / 1024
         return float("nan")
 
+    def cpu_s(self) -> float:
+        """The server's CPU seconds so far (user + system, its threads included)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def run(self):
         started = time.monotonic()
         while not self.stop.is_set():
@@ -169,6 +174,10 @@ def markdown(s: dict) -> str:
     for kind, v in s["by_kind"].items():
         lines.append(f"| {kind} | {v['n']} | {v['p50_s']:.2f} | {v['p95_s']:.2f} |")
     lines.append(f"| **all** | {s['count_changes']} | **{s['p50_s']:.2f}** | **{s['p95_s']:.2f}** |")
+    if "server_cpu_s" in s:
+        lines += ["", f"The server used {s['server_cpu_s']:.0f} s of CPU in the {s['seconds']:.0f} s "
+                  f"({s['server_cpu_s'] / s['seconds']:.2f} cores on average; the browsers had the rest), "
+                  f"{s['server_cpu_s'] / max(s['count_changes'], 1):.2f} s per change."]
     lines += ["", f"Server memory (RSS): {rss['start']:.0f} MB at the start, peak {rss['peak']:.0f} MB, "
               f"{rss['end']:.0f} MB at the end; the largest by quarter of the run: "
               + ", ".join(f"{mb:.0f}" for mb in rss["max_by_quarter"]) + " MB"]
@@ -188,11 +197,14 @@ def main(argv: list[str] | None = None) -> int:
         sampler = MemorySampler(process.pid)
         sampler.start()
         try:
+            cpu_from = sampler.cpu_s()
             results, errors, seconds = asyncio.run(drive(url, args.sessions, args.changes, dealers))
+            server_cpu_s = sampler.cpu_s() - cpu_from
         finally:
             sampler.stop.set()
             sampler.join()
     summary = summarise(results, errors, seconds, sampler.samples, args.sessions, args.changes)
+    summary["server_cpu_s"] = server_cpu_s
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({**summary, "rss_samples": sampler.samples}, indent=1))
     print(markdown(summary))

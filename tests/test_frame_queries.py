@@ -4,7 +4,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -72,6 +72,25 @@ def test_kpi_monthly_sums_to_the_period(tables, mart, as_of):
     assert close(monthly["service_revenue"].sum(), want["service_revenue"])
     received = independent.complaints_in(tables, f, f.start_on, f.end_on).height
     assert monthly["complaints_received"].sum() == received
+
+
+@pytest.mark.parametrize("slice_name", ["all", "region", "product", "fleet"])
+def test_kpi_monthly_matches_polars_month_by_month(tables, mart, as_of, slice_name):
+    """Every column of every month against the independent KPIs of that month alone: a monthly margin, NPS or
+    count can no longer be wrong while the period's totals hold."""
+    f = slices(tables, as_of)[slice_name]
+    monthly = runner.run(mart, "kpi_monthly", f)
+    for row in monthly.iter_rows(named=True):
+        month = row["month"]
+        last = min(f.end_on, independent.months_after(month, 1) - timedelta(days=1))
+        want = independent.kpis(tables, replace(f, start_on=max(f.start_on, month), end_on=last))
+        for key in ("units", "count_nps_responses", "complaints_received"):
+            expected = want[key] if key != "complaints_received" else independent.complaints_in(
+                tables, f, max(f.start_on, month), last).height
+            assert row[key] == expected, (month, key)
+        for key in ("sales_revenue", "gross_margin", "service_revenue"):
+            assert close(row[key], want[key]), (month, key)
+        assert (row["nps"] is None and want["nps"] is None) or close(row["nps"], want["nps"]), (month, "nps")
 
 
 def test_sales_by_area_drills_one_level_down(tables, mart, as_of):
@@ -175,3 +194,31 @@ def test_scorecard_ranking_and_yardsticks(tables, mart, as_of):
     dealers = card.filter(pl.col("level") == "dealer")
     assert close(marks[f.region], dealers["sales_revenue"].sum() / dealers.height)
     assert close(marks["national"], independent.scorecard(tables, replace(f, region=None))["sales_revenue"].fill_null(0).sum() / tables["dealers"].height)
+
+
+@pytest.mark.parametrize("slice_name", ["dealer", "quarter_last_year"])
+def test_dealer_customers_match_polars(tables, mart, as_of, slice_name):
+    """The bottom of the drill-down, value by value: each customer's sales and service visits at the dealer in the
+    period, their revenue and last day there (none without a dealer chosen)."""
+    f = slices(tables, as_of)[slice_name]
+    if f.dealer_id is None:
+        f = replace(f, dealer_id=slices(tables, as_of)["dealer"].dealer_id)
+    got = runner.run(mart, "dealer_customers", f)
+    s = independent.sales_in(tables, f, f.start_on, f.end_on).select(
+        "customer_id", pl.lit("sale").alias("kind"), pl.col("revenue").cast(pl.Float64), pl.col("sold_on").alias("on"))
+    v = independent.visits_in(tables, f, f.start_on, f.end_on).select(
+        "customer_id", pl.lit("service").alias("kind"), pl.col("revenue").cast(pl.Float64), pl.col("visited_on").alias("on"))
+    want = pl.concat([s, v]).group_by("customer_id").agg(
+        count_sales=(pl.col("kind") == "sale").sum(), count_service_visits=(pl.col("kind") == "service").sum(),
+        customer_revenue=pl.col("revenue").sum(), last_transacted_on=pl.col("on").max())
+    assert want.height and got.height == min(want.height, 500)
+    joined = got.join(want, on="customer_id", suffix="_want")
+    assert joined.height == got.height
+    # at most 500, the largest: none left out spent more than the last one listed
+    left_out = want.join(got.select("customer_id"), on="customer_id", how="anti")
+    assert left_out.is_empty() or left_out["customer_revenue"].max() <= got["customer_revenue"].min() + 1e-6
+    for column in ("count_sales", "count_service_visits", "last_transacted_on"):
+        assert (joined[column] == joined[f"{column}_want"]).all(), column
+    assert all(close(a, b) for a, b in zip(joined["customer_revenue"], joined["customer_revenue_want"]))
+    assert got["customer_revenue"].is_sorted(descending=True)
+    assert runner.run(mart, "dealer_customers", replace(f, dealer_id=None)).is_empty()
