@@ -42,13 +42,8 @@ complaint_counts as (
            count(*) as count_complaints,
            count(*) filter (where is_met or is_due) as count_sla_complaints,
            count(*) filter (where is_met) as count_sla_met
-    from (
-        select dealer_id,
-               resolved_at is not null and resolved_at <= due_at and resolved_at < $end_on + interval 1 day as is_met,
-               due_at < $end_on + interval 1 day as is_due
-        from scoped_complaints($start_on, $end_on, $reach)
-        where dealer_id is not null
-    )
+    from complaint_sla_outcomes($start_on, $end_on, $reach)
+    where dealer_id is not null
     group by dealer_id
 ),
 lead_counts as (

@@ -22,12 +22,7 @@ facts as (
     select region, dealer_id, dealer_name, product_id, acquisition_channel::varchar as channel,
            customer_type::varchar as customer_type, 1 as complaints,
            (is_met or is_due)::int as sla_known, is_met::int as sla_met
-    from (
-        select *,
-               resolved_at is not null and resolved_at <= due_at and resolved_at < $end_on + interval 1 day as is_met,
-               due_at < $end_on + interval 1 day as is_due
-        from scoped_complaints($start_on, $end_on, $scope)
-    )
+    from complaint_sla_outcomes($start_on, $end_on, $scope)
     union all by name
     select region, dealer_id, dealer_name, customer_type::varchar as customer_type,
            (score is not null)::int as responses,

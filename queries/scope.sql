@@ -92,6 +92,15 @@ where k.received_at::date between p_start_on and p_end_on
   and in_list(s['channels'], k.acquisition_channel)
   and in_geo(k.region, k.province, k.dealer_id, s);
 
+-- One row per complaint received in the period and scope, with its SLA outcome as the period's end knows it:
+-- is_met (resolved by its deadline, and before the period ended), is_due (its deadline passed before the period
+-- ended). The outcome is known when either holds: SLA compliance = met / known (queries/kpi_summary.sql says so).
+create or replace temp macro complaint_sla_outcomes(p_start_on, p_end_on, s) as table
+select *,
+       resolved_at is not null and resolved_at <= due_at and resolved_at < p_end_on + interval 1 day as is_met,
+       due_at < p_end_on + interval 1 day as is_due
+from scoped_complaints(p_start_on, p_end_on, s);
+
 -- One row per survey response in the period and scope.
 create or replace temp macro scoped_surveys(p_start_on, p_end_on, s) as table
 select * exclude (acquisition_channel, owned_product_ids)

@@ -147,9 +147,12 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
         trend = page.get_by_test_id("stPlotlyChart").filter(has_text="at each month's end").first
         segments = trend.locator("g.point path")
         segments.first.scroll_into_view_if_needed()
-        boxes = [b for b in (segments.nth(i).bounding_box() for i in range(segments.count())) if b and b["height"] > 0]
-        earliest = min(boxes, key=lambda b: (b["x"], -b["height"]))
-        page.mouse.click(earliest["x"] + earliest["width"] / 2, earliest["y"] + earliest["height"] / 2)
+        # The charts above may still be drawing after the scroll: a box read then, clicked later, once landed on
+        # the age chart instead. Read the boxes once the layout holds still, and click the segment itself at once.
+        page.wait_for_timeout(500)
+        boxes = {i: b for i in range(segments.count()) if (b := segments.nth(i).bounding_box()) and b["height"] > 0}
+        earliest = min(boxes, key=lambda i: (boxes[i]["x"], -boxes[i]["height"]))
+        segments.nth(earliest).click(force=True)   # force: Plotly's drag layer lies over the bars and takes the click
         page.wait_for_url(lambda u: "as_of=" in u and f"as_of={as_of:%Y-%m-%d}" not in u)
         wait_for_app(page)
         day = date.fromisoformat(re.search(r"as_of=([0-9-]{10})", page.url).group(1))
