@@ -118,10 +118,3 @@ def full_error_details_in_app_tests():
     config.set_option("client.showErrorDetails", "full")
     yield
     config.set_option("client.showErrorDetails", before)
-
-
-def pytest_collection_modifyitems(config, items):
-    """The Spark tests first: their module is the suite's longest (about 2.5 minutes on one worker), and the
-    workers take modules in this order (--dist loadfile), so started last it ran alone while the other worker
-    idled. The sort is stable: every other test keeps its order."""
-    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
