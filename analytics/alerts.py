@@ -27,9 +27,28 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+
+# scipy.special, not scipy.stats: importing scipy.stats took 0.4-0.6 s (it builds its distributions' docstrings),
+# the largest single part of the dashboard's cold start, as the overview's tiles carry these flags. The functions at
+# the end call the special functions scipy.stats.t, .binom and .poisson (SciPy 1.17) call, with the same values
+# outside the support: equal to scipy.stats to the last bit on 560,000 random and edge-case arguments when written.
+# They also skip scipy.stats' per-call argument handling, which cost more than the arithmetic over the ~1,900 tests
+# of one filter change.
+from scipy import special
 
 from analytics import forecast, funnel_limits
+
+try:
+    # scipy.stats.binom's own cdf and sf (Boost's binomial); the public special.bdtr and bdtrc differ in the last digits.
+    from scipy.special._ufuncs import _binom_cdf, _binom_sf
+except ImportError:  # a SciPy that moved them: the same functions reached through scipy.stats, at its import cost
+    def _binom_cdf(k, n, p):
+        from scipy import stats
+        return stats.binom._cdf(k, n, p)
+
+    def _binom_sf(k, n, p):
+        from scipy import stats
+        return stats.binom._sf(k, n, p)
 
 Q = 0.05  # the false discovery rate kept across all tests shown
 COVERAGE = 0.95  # the forecast interval and the funnel limits shown with a flag
@@ -65,9 +84,9 @@ def interval_check(history: Sequence[float], actual: float) -> Check | None:
         return None
     expected = float(fitted.forecast(1)[0][0])
     df = len(y) - forecast.SEASON  # the seasonal differences the spread was estimated from
-    half = float(stats.t.ppf(0.5 + COVERAGE / 2, df)) * fitted.sigma
+    half = float(_t_ppf(0.5 + COVERAGE / 2, df)) * fitted.sigma
     z = (float(actual) - expected) / fitted.sigma
-    return Check(float(actual), expected, expected - half, expected + half, float(2 * stats.t.sf(abs(z), df)))
+    return Check(float(actual), expected, expected - half, expected + half, float(2 * _t_sf(abs(z), df)))
 
 
 def binomial_p(successes: int, n: int, p0: float) -> float:
@@ -79,17 +98,18 @@ def binomial_p(successes: int, n: int, p0: float) -> float:
         return 1.0 if successes == 0 else 0.0
     if p0 >= 1:
         return 1.0 if successes == n else 0.0
-    low = stats.binom.cdf(successes, n, p0)
-    high = stats.binom.sf(successes - 1, n, p0)
+    low = _binom_cdf_at(successes, n, p0)
+    high = _binom_sf_at(successes - 1, n, p0)
     return float(min(1.0, 2 * min(low, high)))
 
 
-def binomial_check(successes: int, n: int, p0: float) -> Check | None:
+def binomial_check(successes: int, n: int, p0: float, limits: bool = True) -> Check | None:
     """A dealer's share against the scope's rate `p0`: its rate, `p0`, the 95% funnel limits at its `n`
-    (analytics/funnel_limits: exact binomial quantiles, as rates) and the p-value. None without attempts."""
+    (analytics/funnel_limits: exact binomial quantiles, as rates) and the p-value. None without attempts.
+    `limits=False`: the limits are left NaN (a caller that needs only the p-value skips their cost)."""
     if n is None or n < 1 or p0 is None:
         return None
-    lower, upper = funnel_limits.quantile_counts(int(n), float(p0), COVERAGE)
+    lower, upper = funnel_limits.quantile_counts(int(n), float(p0), COVERAGE) if limits else (math.nan, math.nan)
     return Check(successes / n, float(p0), lower / n, upper / n, binomial_p(int(successes), int(n), float(p0)))
 
 
@@ -97,20 +117,23 @@ def poisson_p(count: int, expected: float) -> float:
     """Two-sided Poisson p-value of `count` events when `expected` were expected: twice the smaller tail."""
     if expected is None or expected <= 0:
         return 1.0 if count == 0 else 0.0
-    low = stats.poisson.cdf(count, expected)
-    high = stats.poisson.sf(count - 1, expected)
+    low = _poisson_cdf_at(count, expected)
+    high = _poisson_sf_at(count - 1, expected)
     return float(min(1.0, 2 * min(low, high)))
 
 
-def poisson_check(count: int, exposure: float, rate: float, per: float = 100.0) -> Check | None:
+def poisson_check(count: int, exposure: float, rate: float, per: float = 100.0, limits: bool = True) -> Check | None:
     """A dealer's count per `per` units of exposure (complaints per 100 customers) against the scope's `rate` (also
     per `per`): its rate, the scope's, the 95% Poisson funnel limits at its exposure and the p-value. None without
-    exposure."""
+    exposure. `limits=False`: the limits are left NaN."""
     if exposure is None or exposure <= 0 or rate is None:
         return None
     mu = exposure * rate / per
     tail = (1 - COVERAGE) / 2
-    lower, upper = (stats.poisson.ppf(tail, mu), stats.poisson.isf(tail, mu)) if mu > 0 else (0.0, 0.0)
+    if not limits:
+        lower, upper = math.nan, math.nan
+    else:
+        lower, upper = (_poisson_ppf(tail, mu), _poisson_ppf(1.0 - tail, mu)) if mu > 0 else (0.0, 0.0)
     scale = per / exposure
     return Check(count * scale, float(rate), float(lower) * scale, float(upper) * scale, poisson_p(int(count), mu))
 
@@ -128,3 +151,75 @@ def bh_q_values(p_values: Sequence[float]) -> np.ndarray:
     q = np.empty(m)
     q[order] = q_sorted
     return q
+
+
+# ---- scipy.stats' t, binom and poisson at one point, through the special functions they call ----
+# Each returns what scipy.stats (1.17) returns for a scalar with loc 0 and scale 1: the same special function on the
+# same arguments, the same values outside the support and for bad parameters, and a discrete cdf or sf clipped to
+# [0, 1] as scipy clips it.
+def _t_sf(x: float, df: float) -> float:
+    """scipy.stats.t.sf(x, df): stdtr(df, -x); 0 at +inf, 1 at -inf."""
+    if math.isnan(x) or not df > 0:
+        return math.nan
+    if x == math.inf:
+        return 0.0
+    if x == -math.inf:
+        return 1.0
+    return float(special.stdtr(float(df), -x))
+
+
+def _t_ppf(q: float, df: float) -> float:
+    """scipy.stats.t.ppf(q, df) for 0 < q < 1: stdtrit(df, q)."""
+    if not (0 < q < 1 and df > 0):
+        return math.nan
+    return float(special.stdtrit(float(df), q))
+
+
+def _binom_cdf_at(k: int, n: int, p: float) -> float:
+    """scipy.stats.binom.cdf(k, n, p): P(X <= k); 0 below the support, 1 from n on."""
+    if not (0 <= p <= 1 and n >= 0 and n == math.floor(n)) or math.isnan(k):
+        return math.nan
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    return float(np.clip(_binom_cdf(float(math.floor(k)), float(n), p), 0, 1))
+
+
+def _binom_sf_at(k: int, n: int, p: float) -> float:
+    """scipy.stats.binom.sf(k, n, p): P(X > k); 1 below the support, 0 from n on."""
+    if not (0 <= p <= 1 and n >= 0 and n == math.floor(n)) or math.isnan(k):
+        return math.nan
+    if k < 0:
+        return 1.0
+    if k >= n:
+        return 0.0
+    return float(np.clip(_binom_sf(float(math.floor(k)), float(n), p), 0, 1))
+
+
+def _poisson_cdf_at(k: int, mu: float) -> float:
+    """scipy.stats.poisson.cdf(k, mu): pdtr(k, mu); 0 below the support."""
+    if not mu >= 0 or math.isnan(k):
+        return math.nan
+    if k < 0:
+        return 0.0
+    return float(np.clip(special.pdtr(float(math.floor(k)), mu), 0, 1))
+
+
+def _poisson_sf_at(k: int, mu: float) -> float:
+    """scipy.stats.poisson.sf(k, mu): pdtrc(k, mu); 1 below the support."""
+    if not mu >= 0 or math.isnan(k):
+        return math.nan
+    if k < 0:
+        return 1.0
+    return float(np.clip(special.pdtrc(float(math.floor(k)), mu), 0, 1))
+
+
+def _poisson_ppf(q: float, mu: float) -> float:
+    """scipy.stats.poisson.ppf(q, mu) for 0 < q < 1 (its isf(t, mu) is ppf(1.0 - t, mu)): the smallest k with
+    P(X <= k) >= q, from pdtrik's continuous inverse."""
+    if not (0 < q < 1 and mu >= 0):
+        return math.nan
+    vals = np.ceil(special.pdtrik(q, mu))
+    vals1 = np.maximum(vals - 1, 0)
+    return float(np.where(special.pdtr(vals1, mu) >= q, vals1, vals))

@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 import polars as pl
-import xlsxwriter
 
 from dashboard.columns import column
 from dashboard.i18n import _
@@ -52,6 +51,10 @@ def to_csv(df: pl.DataFrame, title: str, filters_text: str, as_of: date, *, cont
 
 def to_excel(df: pl.DataFrame, title: str, filters_text: str, as_of: date) -> bytes:
     """An .xlsx workbook: the rows on sheet 'data', the filters and as-of date on sheet 'about'."""
+    # Imported here, not at the top: every page imports this module for its download buttons, and xlsxwriter
+    # (15-25 ms) is needed only when someone clicks "Download Excel".
+    import xlsxwriter
+
     buffer = io.BytesIO()
     # strings_to_formulas off: xlsxwriter would otherwise turn text such as =HYPERLINK(...) into a live formula.
     with xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False}) as workbook:

@@ -14,8 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-from babel.messages.pofile import read_po
-
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 # Language code in the URL -> (name shown in the switch, Babel locale for formats, catalog folder).
 LANGUAGES = {"zh": ("简体中文", "zh_Hans_CN", "zh_Hans"), "en": ("English", "en", None)}
@@ -29,6 +27,9 @@ def catalog(lang: str) -> dict[tuple[str | None, str], str | tuple[str, ...]]:
     folder = LANGUAGES[lang][2]
     if folder is None:
         return {}
+    # Imported here, not at the top: an English session reads no catalog and need not load Babel's .po reader.
+    from babel.messages.pofile import read_po
+
     with open(LOCALES_DIR / folder / "LC_MESSAGES" / "messages.po", "rb") as f:
         po = read_po(f)
     out: dict = {}
