@@ -10,7 +10,7 @@ from typing import Callable
 
 import duckdb
 
-from mart.paths import ROLLUPS_SQL, SCHEMA_SQL
+from mart.paths import PREAGGREGATES_SQL, ROLLUPS_SQL, SCHEMA_SQL, SHARED_MACROS_SQL
 
 FACT_DATES = {
     "sales": "sold_on",
@@ -90,6 +90,7 @@ def finish(con: duckdb.DuckDBPyConnection, *, source: str, scale: str | None = N
     for name in rollup_tables():
         con.execute(f"drop table if exists {name}")
     con.execute(ROLLUPS_SQL.read_text())
+    build_preaggregates(con)
     as_of = _as_of(con)
     con.execute("delete from mart_info")
     # Facts every page's frame needs, computed once here rather than on every page view.
@@ -99,6 +100,15 @@ def finish(con: duckdb.DuckDBPyConnection, *, source: str, scale: str | None = N
         {"built_at": datetime.now(), "source": source, "scale": scale, "seed": seed, "as_of": as_of},
     )
     con.execute("checkpoint")
+
+
+def build_preaggregates(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build mart/preaggregates.sql's tables from the rollups, with the datasets' own metric macros."""
+    for name in preaggregate_tables():
+        con.execute(f"drop table if exists {name}")
+    for path in SHARED_MACROS_SQL:
+        con.execute(path.read_text())
+    con.execute(PREAGGREGATES_SQL.read_text())
 
 
 def unenforced_schema() -> str:
@@ -112,6 +122,11 @@ def unenforced_schema() -> str:
 def rollup_tables() -> list[str]:
     """The tables mart/rollups.sql creates, in its order."""
     return re.findall(r"^create table (\w+)", ROLLUPS_SQL.read_text(), flags=re.M)
+
+
+def preaggregate_tables() -> list[str]:
+    """The tables mart/preaggregates.sql creates, in its order."""
+    return re.findall(r"^create table (\w+)", PREAGGREGATES_SQL.read_text(), flags=re.M)
 
 
 def remove_leftovers(db_path: Path) -> None:

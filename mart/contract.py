@@ -21,7 +21,6 @@ import re
 import sys
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 import duckdb
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from mart.build import FACT_DATES, rollup_tables
+from mart.build import FACT_DATES, preaggregate_tables, rollup_tables
 
 MANIFEST = "manifest.json"
 # The business date of each table with one row per fact: the facts of mart/build.py, their rollups with context
@@ -48,6 +48,8 @@ def export_parquet(db_path: str | Path, out_dir: str | Path, base_only: bool = F
             "union all select view_name, 'view' from duckdb_views() where not internal and schema_name = 'main' "
             "order by 1"
         ).fetchall()
+        # The pre-aggregations serve DuckDB's runner only: an engine reading the export reads the facts.
+        names = [(name, kind) for name, kind in names if name not in preaggregate_tables()]
         if base_only:
             names = [(name, kind) for name, kind in names if kind == "table" and name not in rollups]
         tables = {}

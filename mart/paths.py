@@ -5,6 +5,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 ROLLUPS_SQL = Path(__file__).with_name("rollups.sql")
+PREAGGREGATES_SQL = Path(__file__).with_name("preaggregates.sql")
+# The metric and scope macros the datasets use: the pre-aggregations are built with the same definitions.
+SHARED_MACROS_SQL = (ROOT / "queries" / "scope.sql", ROOT / "queries" / "metrics.sql")
 DEFAULT_MART = ROOT / "data" / "mart.duckdb"
 
 

@@ -9,18 +9,17 @@ all_sales as (
     group by dealer_id
 ),
 retention_cohort as (
-    select customer_key, arg_min(dealer_id, sold_on) as dealer_id, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
+    select customer_key, arg_min(dealer_id, sold_on) as dealer_id,
+           arg_min(serviced_within_12_months, sold_on) as is_retained
     from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
                       $reach)
     where dealer_id is not null
     group by customer_key
 ),
 retention as (
-    select c.dealer_id, count(*) as count_retention_cohort,
-           count(*) filter (where f.first_service_after_on <= (c.sold_on + interval 12 month)::date) as count_retained
-    from retention_cohort c
-    join sale_followups f using (sale_id)
-    group by c.dealer_id
+    select dealer_id, count(*) as count_retention_cohort, count(*) filter (where is_retained) as count_retained
+    from retention_cohort
+    group by dealer_id
 ),
 satisfaction as (
     select dealer_id,

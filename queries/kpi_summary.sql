@@ -31,20 +31,18 @@ active_customers as (
         select customer_key from transactions_between(($end_on - interval 12 month)::date + 1, $end_on)
     )
 ),
--- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of buying
--- (sale_followups holds each sale's first service visit after it).
+-- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of their first
+-- purchase then (sales_in_context.serviced_within_12_months; two first sales on one day share the answer, which
+-- depends on the customer and the day alone).
 retention_cohort as (
-    select customer_key, arg_min(sale_id, sold_on) as sale_id, min(sold_on) as sold_on
+    select customer_key, arg_min(serviced_within_12_months, sold_on) as is_retained
     from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
                       $scope)
     group by customer_key
 ),
 service_retention as (
-    select
-        count(*) as count_retention_cohort,
-        share(coalesce(f.first_service_after_on <= (c.sold_on + interval 12 month)::date, false)) as service_retention
-    from retention_cohort c
-    join sale_followups f using (sale_id)
+    select count(*) as count_retention_cohort, share(is_retained) as service_retention
+    from retention_cohort
 ),
 satisfaction as (
     select nps(score) as nps, count(score) as count_nps_responses

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from queries import routes
 from queries.access import SYSTEM, WHOLE_MART_DATASETS, Access, AccessDenied, bound_params
 from queries.filters import FILTER_PARAMS, Filters
 
@@ -37,12 +38,14 @@ class MartOutdated(QueryError):
 REQUIRED_TABLES = (
     "customer_profiles", "sale_followups", "sales_in_context", "service_visits_in_context", "surveys_in_context",
     "complaints_in_context", "campaign_contacts_in_context", "followup_calls_in_context", "targets",
+    # mart/preaggregates.sql (queries/routes.py)
+    "sales_months", "service_months", "survey_months", "complaint_months", "lead_months",
 )
 
 
 # Columns a mart built by an older version lacks (mart/schema.sql, mart/rollups.sql).
 REQUIRED_COLUMNS = ("mart_info.customer_types", "customer_profiles.customer_key", "rejects.severity",
-                    "followup_calls_in_context.is_first_call")
+                    "followup_calls_in_context.is_first_call", "sales_in_context.serviced_within_12_months")
 
 
 class Mart:
@@ -116,7 +119,11 @@ def sql_text(name: str) -> str:
 
 def sql_params(name: str) -> frozenset[str]:
     """The named parameters ($name) a dataset's SQL binds."""
-    return frozenset(_PARAM.findall(_strip_comments(sql_text(name))))
+    return params_of(sql_text(name))
+
+
+def params_of(sql: str) -> frozenset[str]:
+    return frozenset(_PARAM.findall(_strip_comments(sql)))
 
 
 def dataset_names() -> list[str]:
@@ -163,7 +170,8 @@ def run(
         # execute + Arrow rather than cursor.sql(...).pl(): the relation API binds the statement once to describe
         # it and again to run it, 16% of all datasets' CPU on the m mart (bench/README.md). The DB-API result
         # copies the rows once more, which costs nothing for the small aggregates datasets return.
-        cursor.execute(sql_text(name), params)
+        # Whole months and geography alone: the pre-aggregations answer with the same rows (queries/routes.py).
+        cursor.execute(routes.sql_for(name, params) or sql_text(name), params)
         # Set per call, not once: warnings.catch_warnings (pytest uses one per test) restores the filters it found.
         warnings.filterwarnings("ignore", message=_COPY_WARNING, category=UserWarning)
         frame = pl.from_arrow(cursor.to_arrow_table())

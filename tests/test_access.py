@@ -16,7 +16,7 @@ import pytest
 
 from dashboard.access_file import AccessFileError, lookup, read_access_file
 from queries import runner
-from queries.access import SYSTEM, WHOLE_MART_DATASETS, Access, AccessDenied
+from queries.access import WHOLE_MART_DATASETS, Access, AccessDenied
 from queries.filters import FILTER_PARAMS, Filters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,18 +239,41 @@ ONE_CUSTOMER = {"customer_360_profile", "customer_360_timeline", "customer_360_s
 def test_no_dataset_reads_a_fact_table_around_the_scope_macros():
     pattern = re.compile(r"\b(?:from|join)\s+(" + "|".join(FACT_TABLES) + r")\b", re.I)
     found = {}
-    for path in sorted((ROOT / "queries").glob("*.sql")):
+    for path in sorted((ROOT / "queries").glob("*.sql")) + sorted((ROOT / "queries" / "preaggregated").glob("*.sql")):
         if path.stem in NOT_LINTED:
             continue
         sql = re.sub(r"--[^\n]*", "", path.read_text())
         hits = pattern.findall(sql)
         if path.stem in ONE_CUSTOMER:
             assert "customer_in_reach($reach, $customer_id)" in sql, path.stem
-            assert all(f"= (select customer_id from customer" in sql for _ in hits[:1]), path.stem
+            assert all("= (select customer_id from customer" in sql for _ in hits[:1]), path.stem
             continue
         if hits:
             found[path.stem] = sorted(set(hits))
     assert found == {}
+
+
+def unscoped_preaggregate_reads(sql: str) -> list[str]:
+    """The reads of a pre-aggregation (mart/preaggregates.sql) whose part of the query (up to the closing of its
+    CTE) does not test the geography of $scope or $reach: the pre-aggregations keep the dealer and its place, and
+    queries/routes.py routes only filters of geography alone, so that test is the whole scope."""
+    from mart.build import preaggregate_tables
+
+    sql = re.sub(r"--[^\n]*", "", sql)
+    unscoped = []
+    for hit in re.finditer(r"\b(?:from|join)\s+(" + "|".join(preaggregate_tables()) + r")\b", sql, re.I):
+        part = sql[hit.end():].split("\n)", 1)[0]
+        if not re.search(r"in_geo\(region, province, dealer_id, \$(scope|reach)\)", part):
+            unscoped.append(hit.group(1))
+    return unscoped
+
+
+def test_every_read_of_a_preaggregation_is_scoped():
+    routed = sorted((ROOT / "queries" / "preaggregated").glob("*.sql"))
+    assert routed
+    assert {path.stem: unscoped_preaggregate_reads(path.read_text()) for path in routed} == {p.stem: [] for p in routed}
+    # the lint's own check
+    assert unscoped_preaggregate_reads("with a as (\n select sum(units) from sales_months where month >= $start_on\n)") == ["sales_months"]
 
 
 def test_the_lint_catches_a_fact_read_around_the_macros(tmp_path):

@@ -18,6 +18,7 @@ from statsmodels.stats.multitest import multipletests
 from analytics import alerts as stats
 from analytics import forecast
 from dashboard import alerts
+from mart.build import build_preaggregates
 from queries import runner
 from queries.access import SYSTEM, Access
 from queries.filters import Filters
@@ -158,6 +159,7 @@ def spiked(s_mart, tmp_path_factory, as_of):
             from (select * from {table} where dealer_id = $dealer order by complaint_id limit 1) c,
                  range({SPIKE}) as r(i)
         """, {"month": month, "dealer": dealer})
+    build_preaggregates(con)   # the pre-aggregations sum the facts: they must see the planted ones too
     con.close()
     return path, dealer
 

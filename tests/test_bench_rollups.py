@@ -61,8 +61,9 @@ def test_the_macros_still_return_their_own_columns(s_con):
             "'product_ids': null, 'customer_types': null, 'channels': null, 'is_everything': true}")
     expected = {
         # customer_key: the integer the customer-level queries group and join by (mart/rollups.sql)
+        # serviced_within_12_months: service retention's per-sale answer (mart/rollups.sql)
         "scoped_sales": [*_columns(s_con, "sales"), "region", "province", "dealer_name", "customer_type", "acquisition_channel",
-                         "customer_key"],
+                         "customer_key", "serviced_within_12_months"],
         "scoped_service_visits": [*_columns(s_con, "service_visits"), "region", "province", "dealer_name", "customer_type",
                                   "acquisition_channel", "customer_key"],
         "scoped_surveys": [*_columns(s_con, "surveys"), "region", "province", "dealer_name", "customer_type", "customer_key"],

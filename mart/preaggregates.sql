@@ -1,0 +1,63 @@
+-- Pre-aggregations: the facts summed to dealer x month, built with every mart after the rollups (mart/rollups.sql)
+-- and read instead of the facts when the filters allow it (queries/routes.py): a period of whole months and no
+-- product, segment or channel filter, which is what the pages open with and what a region or dealer drill-down
+-- keeps. Then a page's cost follows the size of these tables (dealers x months), not the number of facts.
+-- Each is a plain sum of an *_in_context rollup, so the scope macros' geography test (in_geo over region, province
+-- and dealer_id) selects the same facts here as there. Money is summed as DECIMAL, so a sum of monthly sums is the
+-- sum of the facts to the cent, and a routed answer equals the fact-level one exactly (tests/test_preaggregates.py).
+-- DuckDB only: the Spark engine reads the facts (mart/spark_rollups.py builds the rollups, not these).
+
+-- One row per month x serving dealer (NULL for a sale no dealer served, an HQ direct sale) with sales.
+create table sales_months as
+select date_trunc('month', sold_on)::date as month, dealer_id, region, province,
+       count(*) as count_sales,
+       sum(quantity) as units,
+       sum(revenue) as sales_revenue,
+       sum(revenue - cost) as margin
+from sales_in_context
+group by all
+order by month, dealer_id;
+
+-- One row per month x serving dealer with service visits.
+create table service_months as
+select date_trunc('month', visited_on)::date as month, dealer_id, region, province,
+       count(*) as count_visits,
+       sum(revenue) as service_revenue
+from service_visits_in_context
+group by all
+order by month, dealer_id;
+
+-- One row per month x dealer x survey type with responses: the NPS parts.
+create table survey_months as
+select date_trunc('month', surveyed_on)::date as month, dealer_id, region, province, survey_type,
+       count(score) filter (where is_promoter(score)) as count_promoters,
+       count(score) filter (where is_detractor(score)) as count_detractors,
+       count(score) as count_responses
+from surveys_in_context
+group by all
+order by month, dealer_id;
+
+-- One row per dealer x the months a complaint was received, resolved, closed and due, and whether it was resolved
+-- by its deadline. With a period ending on a month's last day, "resolved before the period ended" is "resolved in
+-- a month up to the period's", and so on: the backlog at a month's end and the SLA outcomes are sums of these.
+create table complaint_months as
+select date_trunc('month', received_at)::date as received_month, dealer_id, region, province,
+       date_trunc('month', resolved_at)::date as resolved_month,
+       date_trunc('month', closed_at)::date as closed_month,
+       date_trunc('month', due_at)::date as due_month,
+       resolved_at <= due_at as is_on_time,
+       count(*) as count_complaints
+from complaints_in_context
+group by all
+order by received_month, dealer_id;
+
+-- One row per dealer x the months a lead was created and closed x outcome (the conversion series).
+-- Only leads with a dealer, as scoped_leads reads them.
+create table lead_months as
+select date_trunc('month', l.created_at)::date as created_month, l.dealer_id, d.region, d.province,
+       date_trunc('month', l.closed_at)::date as closed_month, l.outcome,
+       count(*) as count_leads
+from leads l
+join dealers d on d.dealer_id = l.dealer_id
+group by all
+order by created_month, dealer_id;

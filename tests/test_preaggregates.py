@@ -1,0 +1,111 @@
+"""The pre-aggregations (mart/preaggregates.sql) and the routing to them (queries/routes.py): every routed dataset
+returns exactly the rows its fact-level SQL returns, under many filter sets and people; filters the pre-aggregations
+cannot answer (a product, segment or channel; a period of part months) read the facts."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from queries import routes, runner
+from queries.access import SYSTEM, Access, bound_params
+from queries.filters import COMPARE_LAST_YEAR, Filters
+from tests.independent import frame
+
+YEAR = Filters(start_on=date(2025, 12, 1), end_on=date(2026, 11, 30))
+# The parameters a routed dataset binds besides the filters, as its page passes them.
+EXTRA: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="module")
+def mart(s_mart):
+    m = runner.connect(s_mart)
+    yield m
+    m.close()
+
+
+@pytest.fixture(scope="module")
+def places(s_mart):
+    """A busy region, one of its provinces, its busiest dealer, and a dealer elsewhere."""
+    t = frame.read_tables(s_mart)
+    busy = t["sales"].join(t["dealers"], on="dealer_id").group_by("region", "province", "dealer_id").len()
+    region = busy.group_by("region").agg(pl.col("len").sum()).sort("len", descending=True)["region"][0]
+    mine = busy.filter(pl.col("region") == region).sort("len", descending=True)
+    elsewhere = busy.filter(pl.col("region") != region).sort("dealer_id")["dealer_id"][0]
+    return {"region": region, "province": mine["province"][0], "dealer_id": mine["dealer_id"][0], "elsewhere": elsewhere}
+
+
+def filter_sets(places) -> list[tuple[str, Filters, Access]]:
+    region, province, dealer = places["region"], places["province"], places["dealer_id"]
+    manager = Access("rm@example.com", "regional_manager", regions=(region,))
+    store = Access("store@example.com", "dealer", dealer_ids=(dealer,))
+    return [
+        ("year", YEAR, SYSTEM),
+        ("year, region", replace(YEAR, region=region), SYSTEM),
+        ("year, province", replace(YEAR, region=region, province=province), SYSTEM),
+        ("year, dealer", replace(YEAR, region=region, dealer_id=dealer), SYSTEM),
+        ("comparison year", YEAR.comparison(), SYSTEM),
+        ("last year's", replace(YEAR, compare=COMPARE_LAST_YEAR).comparison(), SYSTEM),
+        ("one month", Filters(start_on=date(2026, 2, 1), end_on=date(2026, 2, 28)), SYSTEM),
+        ("a leap February", Filters(start_on=date(2024, 2, 1), end_on=date(2024, 2, 29)), SYSTEM),
+        ("a quarter, region", Filters(start_on=date(2026, 7, 1), end_on=date(2026, 9, 30), region=region), SYSTEM),
+        ("everything", Filters(start_on=date(2019, 1, 1), end_on=date(2026, 11, 30)), SYSTEM),
+        ("before the data", Filters(start_on=date(2010, 1, 1), end_on=date(2010, 12, 31)), SYSTEM),
+        ("a regional manager", YEAR, manager),
+        ("a regional manager, one of their dealers", replace(YEAR, dealer_id=dealer), manager),
+        ("a regional manager choosing another region's dealer", replace(YEAR, dealer_id=places["elsewhere"]), manager),
+        ("a dealer", YEAR, store),
+    ]
+
+
+def run_both(mart, name, filters, access, monkeypatch) -> tuple[pl.DataFrame, pl.DataFrame]:
+    routed = runner.run(mart, name, filters, access=access, **EXTRA.get(name, {}))
+    with monkeypatch.context() as m:
+        m.setattr(routes, "sql_for", lambda *_: None)
+        facts = runner.run(mart, name, filters, access=access, **EXTRA.get(name, {}))
+    return routed, facts
+
+
+@pytest.mark.parametrize("name", sorted(routes.routed_names()))
+def test_a_routed_dataset_returns_the_fact_level_rows_exactly(name, mart, places, monkeypatch):
+    non_empty = 0
+    for label, filters, access in filter_sets(places):
+        params = bound_params(filters, access)
+        assert routes.sql_for(name, params) is not None, label   # else this would compare the facts with themselves
+        routed, facts = run_both(mart, name, filters, access, monkeypatch)
+        try:
+            assert_frame_equal(routed, facts, check_exact=True)
+        except AssertionError as error:
+            raise AssertionError(f"{name}, {label}: {error}") from None
+        non_empty += routed.height > 0 and label != "before the data"
+    assert non_empty >= 10
+
+
+@pytest.mark.parametrize("name", sorted(routes.routed_names()))
+def test_a_routed_file_binds_what_its_original_binds(name):
+    assert runner.params_of(routes.routed_sql(name)) == runner.sql_params(name)
+
+
+def test_filters_the_preaggregations_cannot_answer_read_the_facts():
+    assert routes.is_routable(bound_params(YEAR, SYSTEM))
+    for filters in (
+        replace(YEAR, product_ids=("P01",)),
+        replace(YEAR, customer_types=("individual",)),
+        replace(YEAR, channels=("website",)),
+        replace(YEAR, start_on=date(2025, 12, 2)),
+        replace(YEAR, end_on=date(2026, 11, 29)),
+        Filters(start_on=date(2026, 2, 1), end_on=date(2026, 2, 27)),
+    ):
+        assert not routes.is_routable(bound_params(filters, SYSTEM)), filters.describe()
+    assert routes.is_routable(bound_params(Filters(start_on=date(2026, 2, 1), end_on=date(2026, 2, 28)), SYSTEM))
+
+
+def test_an_unroutable_filter_still_gets_its_answer_from_the_facts(mart, s_mart):
+    """A product filter reads the facts: its units are the product's own sales."""
+    sales = frame.read_tables(s_mart)["sales"].filter(pl.col("sold_on").is_between(YEAR.start_on, YEAR.end_on))
+    product = sales["product_id"].sort()[0]
+    some = runner.run(mart, "kpi_monthly", replace(YEAR, product_ids=(product,)), access=SYSTEM)
+    assert some["units"].sum() == sales.filter(pl.col("product_id") == product)["quantity"].sum() > 0
