@@ -61,3 +61,11 @@ from leads l
 join dealers d on d.dealer_id = l.dealer_id
 group by all
 order by created_month, dealer_id;
+
+-- One row per month x calling dealer x outcome of follow-up call attempts (the response rate).
+create table followup_call_months as
+select date_trunc('month', called_at)::date as month, dealer_id, region, province, outcome,
+       count(*) as count_calls
+from followup_calls_in_context
+group by all
+order by month, dealer_id;

@@ -72,8 +72,11 @@ sla as (
     )
     where is_met or is_due
 ),
+-- Summed as cents (DECIMAL): a sum of doubles depends on the order the threads add them in, and the tile's ROI
+-- changed in its last digits from one run to the next.
 campaign_roi as (
-    select roi(sum(attributed_margin), sum(cost_in_scope)) as campaign_roi, count(*) as count_campaigns
+    select roi(sum(attributed_margin::decimal(18, 2)), sum(cost_in_scope::decimal(18, 2))) as campaign_roi,
+           count(*) as count_campaigns
     from campaign_results_in_scope($start_on, $end_on, $scope)
 ),
 -- The one-row parts are put together in two materialized halves: as one nine-way cross product, DuckDB's join

@@ -19,7 +19,7 @@ _NOT_KEPT = ("product_ids", "customer_types", "channels")
 
 @lru_cache(maxsize=None)
 def routed_names() -> frozenset[str]:
-    return frozenset(p.stem for p in PREAGGREGATED_DIR.glob("*.sql"))
+    return frozenset(p.stem for p in PREAGGREGATED_DIR.glob("*.sql") if p.stem != "macros")
 
 
 @lru_cache(maxsize=None)

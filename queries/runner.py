@@ -19,7 +19,7 @@ from queries.filters import FILTER_PARAMS, Filters
 SQL_DIR = Path(__file__).resolve().parent
 # Macros every dataset builds on (filter scoping and metric formulas), created per connection so that an
 # older mart file still gets the current definitions.
-SHARED_SQL = ("scope.sql", "metrics.sql")
+SHARED_SQL = ("scope.sql", "metrics.sql", "preaggregated/macros.sql")
 TIME_LIMIT_S = 30.0
 _PARAM = re.compile(r"(?<![:\w])\$([a-z_][a-z0-9_]*)")
 # The DB-API Arrow path warns about its extra copy (see run) on every call.
@@ -39,7 +39,7 @@ REQUIRED_TABLES = (
     "customer_profiles", "sale_followups", "sales_in_context", "service_visits_in_context", "surveys_in_context",
     "complaints_in_context", "campaign_contacts_in_context", "followup_calls_in_context", "targets",
     # mart/preaggregates.sql (queries/routes.py)
-    "sales_months", "service_months", "survey_months", "complaint_months", "lead_months",
+    "sales_months", "service_months", "survey_months", "complaint_months", "lead_months", "followup_call_months",
 )
 
 

@@ -56,32 +56,23 @@ satisfaction as (
       and survey_type in ('sales', 'service')
 ),
 -- Backlog: received by the period's end and not closed by then (closed in a later month, or not yet).
-complaints_to_date as (
-    select *
-    from complaint_months
-    where received_month <= $end_on and in_geo(region, province, dealer_id, $scope)
-),
 backlog as (
     select coalesce(sum(count_complaints), 0)::bigint as complaint_backlog
-    from complaints_to_date
+    from complaint_month_outcomes(date '1900-01-01', $end_on, $scope)
     where closed_month is null or closed_month > $end_on
 ),
--- SLA: met = resolved by the deadline in a month up to the period's; due = the deadline's month is up to the
--- period's (kpi_summary.sql says it by the hour; with a period of whole months the two agree).
+-- SLA: of the period's complaints whose outcome is known at its end, the share resolved by the deadline.
 sla as (
-    select coalesce(sum(count_complaints), 0)::bigint as count_sla_complaints,
-           coalesce(sum(count_complaints) filter (where is_met), 0)::double / sum(count_complaints)::double as sla_compliance
-    from (
-        select count_complaints,
-               coalesce(is_on_time and resolved_month <= $end_on, false) as is_met,
-               due_month <= $end_on as is_due
-        from complaints_to_date
-        where received_month >= $start_on
-    )
-    where is_met or is_due
+    select coalesce(sum(count_complaints) filter (where is_met or is_due), 0)::bigint as count_sla_complaints,
+           coalesce(sum(count_complaints) filter (where is_met), 0)::double
+               / sum(count_complaints) filter (where is_met or is_due)::double as sla_compliance
+    from complaint_month_outcomes($start_on, $end_on, $scope)
 ),
+-- Summed as cents (DECIMAL): a sum of doubles depends on the order the threads add them in, and the tile's ROI
+-- changed in its last digits from one run to the next.
 campaign_roi as (
-    select roi(sum(attributed_margin), sum(cost_in_scope)) as campaign_roi, count(*) as count_campaigns
+    select roi(sum(attributed_margin::decimal(18, 2)), sum(cost_in_scope::decimal(18, 2))) as campaign_roi,
+           count(*) as count_campaigns
     from campaign_results_in_scope($start_on, $end_on, $scope)
 ),
 -- The one-row parts are put together in two materialized halves: as one nine-way cross product, DuckDB's join
