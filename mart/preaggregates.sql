@@ -69,3 +69,38 @@ select date_trunc('month', called_at)::date as month, dealer_id, region, provinc
 from followup_calls_in_context
 group by all
 order by month, dealer_id;
+
+-- One row per campaign: all its contacts and all its leads, wherever they are (the denominators that apportion a
+-- national campaign's cost to a scope; scope.sql's campaign_results_in_scope counts them the same way).
+create table campaign_counts as
+select c.campaign_id,
+       (select count(*) from campaign_contacts cc where cc.campaign_id = c.campaign_id) as count_contacts,
+       (select count(*) from leads l where l.campaign_id = c.campaign_id) as count_leads
+from campaigns c
+order by c.campaign_id;
+
+-- One row per campaign x place: its contacts (placed by the customer's home dealer), its leads (by the lead's
+-- dealer) and the sales recorded to it (by the selling dealer), as scope.sql's macros place each.
+create table campaign_places as
+select campaign_id, region, province, dealer_id,
+       sum(count_contacts) as count_contacts, sum(count_leads) as count_leads, sum(count_sales) as count_sales,
+       sum(units) as units, sum(revenue) as revenue, sum(margin) as margin
+from (
+    select campaign_id, region, province, home_dealer_id as dealer_id, count(*) as count_contacts
+    from campaign_contacts_in_context
+    group by all
+    union all by name
+    select l.campaign_id, d.region, d.province, l.dealer_id, count(*) as count_leads
+    from leads l
+    join dealers d on d.dealer_id = l.dealer_id
+    where l.campaign_id is not null
+    group by all
+    union all by name
+    select campaign_id, region, province, dealer_id, count(*) as count_sales, sum(quantity) as units,
+           sum(revenue) as revenue, sum(revenue - cost) as margin
+    from sales_in_context
+    where campaign_id is not null
+    group by all
+)
+group by all
+order by campaign_id;

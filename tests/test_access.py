@@ -261,7 +261,9 @@ def unscoped_preaggregate_reads(sql: str) -> list[str]:
 
     sql = re.sub(r"--[^\n]*", "", sql)
     unscoped = []
-    for hit in re.finditer(r"\b(?:from|join)\s+(" + "|".join(preaggregate_tables()) + r")\b", sql, re.I):
+    # campaign_counts holds each campaign's totals over the whole network: the denominators of a scope's share.
+    placed = [t for t in preaggregate_tables() if t != "campaign_counts"]
+    for hit in re.finditer(r"\b(?:from|join)\s+(" + "|".join(placed) + r")\b", sql, re.I):
         part = sql[hit.end():].split("\n)", 1)[0]
         if not re.search(r"in_geo\(region, province, dealer_id, (\$scope|\$reach|s)\)", part):
             unscoped.append(hit.group(1))

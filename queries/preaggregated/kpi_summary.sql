@@ -73,7 +73,7 @@ sla as (
 campaign_roi as (
     select roi(sum(attributed_margin::decimal(18, 2)), sum(cost_in_scope::decimal(18, 2))) as campaign_roi,
            count(*) as count_campaigns
-    from campaign_results_in_scope($start_on, $end_on, $scope)
+    from campaign_results_in_geo($start_on, $end_on, $scope)
 ),
 -- The one-row parts are put together in two materialized halves: as one nine-way cross product, DuckDB's join
 -- order optimizer spent about 30 ms of every run planning it (measured on an empty mart; bench/README.md).

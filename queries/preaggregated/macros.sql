@@ -12,3 +12,34 @@ select *,
        due_month <= p_end_on as is_due
 from complaint_months
 where received_month between p_start_on and p_end_on and in_geo(region, province, dealer_id, s);
+
+-- scope.sql's campaign_results_in_scope, from the campaigns' counts by place: the same columns and rows.
+create or replace temp macro campaign_results_in_geo(p_start_on, p_end_on, s) as table
+with
+ended as (select campaign_id from campaigns where end_on between p_start_on and p_end_on),
+in_geo as (
+    select campaign_id, sum(count_contacts) as count_contacts, sum(count_leads) as count_leads,
+           sum(count_sales) as count_sales, sum(units) as units, sum(revenue) as revenue, sum(margin) as margin
+    from campaign_places
+    where campaign_id in (select campaign_id from ended) and in_geo(region, province, dealer_id, s)
+    group by campaign_id
+),
+shares as (
+    select
+        c.*,
+        case
+            when s['is_everything'] then 1.0
+            when a.count_contacts > 0 then coalesce(g.count_contacts, 0) / a.count_contacts
+            when a.count_leads > 0 then coalesce(g.count_leads, 0) / a.count_leads
+            else 0.0
+        end as cost_share,
+        coalesce(g.count_sales, 0)::bigint as count_sales,
+        coalesce(g.units, 0)::bigint as units,
+        coalesce(g.revenue::double, 0) as attributed_revenue,
+        coalesce(g.margin::double, 0) as attributed_margin
+    from campaigns c
+    join campaign_counts a using (campaign_id)
+    left join in_geo g using (campaign_id)
+    where c.campaign_id in (select campaign_id from ended)
+)
+select *, actual_cost::double * cost_share as cost_in_scope from shares;
