@@ -104,3 +104,31 @@ from (
 )
 group by all
 order by campaign_id;
+
+-- One row per stretch of months in which a customer counts as active (a sale or service visit in the 12 months up
+-- to the month's end, anywhere), placed by their home dealer: the months of each transaction and the 11 after it,
+-- overlapping stretches merged, so a customer is active at a month's end exactly when one of their stretches
+-- covers that month, and no two of their stretches overlap (a count of rows is a count of customers). The
+-- overview's active customers then read about one row per customer instead of a year of transactions.
+create table customer_active_spans as
+with
+months as (
+    select distinct customer_key, date_trunc('month', sold_on)::date as month from sales_in_context
+    union
+    select distinct customer_key, date_trunc('month', visited_on)::date from service_visits_in_context
+),
+starts as (
+    select customer_key, month,
+           coalesce(month > lag(month) over (partition by customer_key order by month) + interval 11 month, true) as is_start
+    from months
+),
+numbered as (
+    select customer_key, month, sum(is_start::integer) over (partition by customer_key order by month) as span
+    from starts
+)
+select n.customer_key, c.home_region as region, c.home_province as province, c.home_dealer_id as dealer_id,
+       min(n.month) as first_month, (max(n.month) + interval 11 month)::date as last_month
+from numbered n
+join customer_profiles c using (customer_key)
+group by n.customer_key, n.span, c.home_region, c.home_province, c.home_dealer_id
+order by last_month, customer_key;

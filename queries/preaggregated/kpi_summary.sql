@@ -15,25 +15,19 @@ period_service as (
     from service_months
     where month between $start_on and $end_on and in_geo(region, province, dealer_id, $scope)
 ),
-in_scope as (
-    select customer_key
-    from customer_scope($scope)
-),
 -- New: the customer's first transaction anywhere falls in the period.
 new_customers as (
     select count(*) as new_customers
     from customer_scope($scope) a
     where a.first_transacted_on between $start_on and $end_on
 ),
--- Active: at least one sale or service visit in the 12 months ending at the period's end.
--- Counted as the in-scope customers found among the window's transactions, not as a distinct count over the
--- transactions joined to the scope: no distinct over millions of joined rows (CPU at scale l 1.1 s -> 0.6 s).
+-- Active: at least one sale or service visit in the 12 months ending at the period's end (a month's last day):
+-- the in-scope customers with a stretch of activity covering the period's last month (customer_active_spans).
 active_customers as (
     select count(*) as active_customers
-    from in_scope
-    where customer_key in (
-        select customer_key from transactions_between(($end_on - interval 12 month)::date + 1, $end_on)
-    )
+    from customer_active_spans
+    where date_trunc('month', $end_on::date) between first_month and last_month
+      and in_geo(region, province, dealer_id, $scope)
 ),
 -- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of their first
 -- purchase then (sales_in_context.serviced_within_12_months; two first sales on one day share the answer, which
