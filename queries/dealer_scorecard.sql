@@ -3,7 +3,9 @@
 -- Region and national figures ignore the geography filter (they are the yardstick) but keep the others.
 with
 all_sales as (
-    select dealer_id, sum(quantity)::bigint as units, sum(revenue)::double as sales_revenue
+    -- revenue stays DECIMAL until the region and national rows are summed: a sum of doubles depends on the order
+    -- the threads add them in
+    select dealer_id, sum(quantity)::bigint as units, sum(revenue) as sales_revenue
     from scoped_sales($start_on, $end_on, $reach)
     where dealer_id is not null
     group by dealer_id
@@ -86,7 +88,7 @@ rolled_up as (
         case when grouping(dealer_id) = 0 then any_value(province) end as province,
         count(*) as count_dealers,
         sum(units)::bigint as units,
-        sum(sales_revenue) as sales_revenue,
+        sum(sales_revenue)::double as sales_revenue,
         sum(count_retention_cohort)::bigint as count_retention_cohort,
         rate(sum(count_retained), sum(count_retention_cohort)) as service_retention,
         nps_from_counts(sum(count_promoters), sum(count_detractors), sum(count_nps_responses)) as nps,
