@@ -109,7 +109,8 @@ order by campaign_id;
 -- to the month's end, anywhere), placed by their home dealer: the months of each transaction and the 11 after it,
 -- overlapping stretches merged, so a customer is active at a month's end exactly when one of their stretches
 -- covers that month, and no two of their stretches overlap (a count of rows is a count of customers). The
--- overview's active customers then read about one row per customer instead of a year of transactions.
+-- overview's active customers then read about one row per customer instead of a year of transactions, and its new
+-- customers (first transaction in the period) the first stretches.
 create table customer_active_spans as
 with
 months as (
@@ -127,8 +128,31 @@ numbered as (
     from starts
 )
 select n.customer_key, c.home_region as region, c.home_province as province, c.home_dealer_id as dealer_id,
-       min(n.month) as first_month, (max(n.month) + interval 11 month)::date as last_month
+       min(n.month) as first_month, (max(n.month) + interval 11 month)::date as last_month,
+       n.span = 1 as is_first   -- the customer's first stretch: first_month is the month of their first transaction
 from numbered n
 join customer_profiles c using (customer_key)
 group by n.customer_key, n.span, c.home_region, c.home_province, c.home_dealer_id
 order by last_month, customer_key;
+
+-- One row per maintenance visit of a vehicle (a customer x model), in the vehicle's order of visits: the previous
+-- and the next visit's day, its number among the vehicle's visits, and the customer's latest purchase of the model
+-- on or before it. A vehicle's last maintenance at a day E is then the one row with visited_on <= E < the next
+-- visit's day, so the maintenance list reads one row per vehicle instead of grouping every visit of 18 months.
+-- Built over every visit: the routed list is used only for a person who may see the whole network.
+create table maintenance_visits as
+with
+visits as (
+    select customer_key, product_id, visited_on, visit_id, mileage_km, dealer_id, region, province,
+           lag(visited_on) over vehicle as previous_visited_on,
+           lead(visited_on) over vehicle as next_visited_on,
+           row_number() over vehicle as visit_number
+    from service_visits_in_context
+    where service_type = 'maintenance' and product_id is not null
+    window vehicle as (partition by customer_key, product_id order by visited_on, visit_id)
+)
+select v.*, s.sold_on
+from visits v
+asof left join (select customer_key, product_id, sold_on from sales_in_context) s
+  on s.customer_key = v.customer_key and s.product_id = v.product_id and v.visited_on >= s.sold_on
+order by v.visited_on, v.visit_id;

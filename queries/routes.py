@@ -40,11 +40,21 @@ def is_routable(params: dict) -> bool:
     return True
 
 
+# Twins that also need the person to see the whole network: the maintenance list finds a vehicle's last visit
+# among the visits the person may see, and its pre-aggregation holds the last visit among all of them.
+WHOLE_REACH = frozenset({"maintenance_due"})
+
+
 def sql_for(name: str, params: dict) -> str | None:
     """The pre-aggregated SQL of dataset `name` if it is routed and these parameters allow it, else None."""
-    if name in routed_names() and is_routable(params):
+    if name in routed_names() and is_routable(params) and (name not in WHOLE_REACH or _sees_everything(params)):
         return routed_sql(name)
     return None
+
+
+def _sees_everything(params: dict) -> bool:
+    reach = params.get("reach") or {}
+    return all(reach.get(k) is None for k in ("regions", "provinces", "dealer_ids"))
 
 
 def _is_first_day(day: date) -> bool:

@@ -263,9 +263,15 @@ def unscoped_preaggregate_reads(sql: str) -> list[str]:
     unscoped = []
     # campaign_counts holds each campaign's totals over the whole network: the denominators of a scope's share.
     placed = [t for t in preaggregate_tables() if t != "campaign_counts"]
+    scoped = re.compile(r"in_geo\(region, province, dealer_id, (\$scope|\$reach|s)\)")
     for hit in re.finditer(r"\b(?:from|join)\s+(" + "|".join(placed) + r")\b", sql, re.I):
         part = sql[hit.end():].split("\n)", 1)[0]
-        if not re.search(r"in_geo\(region, province, dealer_id, (\$scope|\$reach|s)\)", part):
+        if scoped.search(part):
+            continue
+        # or narrowed to the keys of a part that is itself scoped: ... in (select k from <cte>)
+        narrowed = re.search(r"\bin \(select [\w, ]+ from (\w+)\)", part)
+        cte = narrowed and re.search(rf"\b{narrowed.group(1)} as \((.*?)\n\)", sql, re.S)
+        if not (cte and scoped.search(cte.group(1))):
             unscoped.append(hit.group(1))
     return unscoped
 
@@ -276,6 +282,10 @@ def test_every_read_of_a_preaggregation_is_scoped():
     assert {path.stem: unscoped_preaggregate_reads(path.read_text()) for path in routed} == {p.stem: [] for p in routed}
     # the lint's own check
     assert unscoped_preaggregate_reads("with a as (\n select sum(units) from sales_months where month >= $start_on\n)") == ["sales_months"]
+    assert unscoped_preaggregate_reads("with a as (\n select k from sales_months where in_geo(region, province, dealer_id, $scope)\n),\n"
+                                       "b as (\n select k from service_months where k in (select k from a)\n)") == []
+    assert unscoped_preaggregate_reads("with a as (\n select k from sales_months where month > 1\n),\n"
+                                       "b as (\n select k from service_months where k in (select k from a)\n)") == ["sales_months", "service_months"]
 
 
 def test_the_lint_catches_a_fact_read_around_the_macros(tmp_path):

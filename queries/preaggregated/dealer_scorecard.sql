@@ -114,4 +114,4 @@ from rolled_up
 where (level = 'dealer' and dealer_id in (select dealer_id from in_scope))
    or (level = 'region' and region in (select region from in_scope))
    or level = 'national'
-order by level = 'national', level = 'region', sales_revenue desc
+order by level = 'national', level = 'region', sales_revenue desc, region, dealer_id  -- ties in a fixed order

@@ -15,11 +15,12 @@ period_service as (
     from service_months
     where month between $start_on and $end_on and in_geo(region, province, dealer_id, $scope)
 ),
--- New: the customer's first transaction anywhere falls in the period.
+-- New: the customer's first transaction anywhere falls in the period (their first stretch of activity starts in
+-- one of its months).
 new_customers as (
     select count(*) as new_customers
-    from customer_scope($scope) a
-    where a.first_transacted_on between $start_on and $end_on
+    from customer_active_spans
+    where is_first and first_month between $start_on and $end_on and in_geo(region, province, dealer_id, $scope)
 ),
 -- Active: at least one sale or service visit in the 12 months ending at the period's end (a month's last day):
 -- the in-scope customers with a stretch of activity covering the period's last month (customer_active_spans).
