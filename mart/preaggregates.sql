@@ -156,3 +156,11 @@ from visits v
 asof left join (select customer_key, product_id, sold_on from sales_in_context) s
   on s.customer_key = v.customer_key and s.product_id = v.product_id and v.visited_on >= s.sold_on
 order by v.visited_on, v.visit_id;
+
+-- One row per home dealer x month of customers created (the customer base a dealer's complaint rate is per).
+create table customer_months as
+select date_trunc('month', created_on)::date as created_month, home_region as region, home_province as province,
+       home_dealer_id as dealer_id, count(*) as count_customers
+from customer_profiles
+group by all
+order by created_month, dealer_id;

@@ -40,7 +40,7 @@ REQUIRED_TABLES = (
     "complaints_in_context", "campaign_contacts_in_context", "followup_calls_in_context", "targets",
     # mart/preaggregates.sql (queries/routes.py)
     "sales_months", "service_months", "survey_months", "complaint_months", "lead_months", "followup_call_months",
-    "campaign_counts", "campaign_places", "customer_active_spans", "maintenance_visits",
+    "campaign_counts", "campaign_places", "customer_active_spans", "maintenance_visits", "customer_months",
 )
 
 

@@ -1,14 +1,14 @@
 -- alert_dealer_rates.sql answered from the pre-aggregations (mart/preaggregates.sql) when queries/routes.py allows
--- it: complaints, SLA outcomes, follow-up calls and leads from dealer x month sums; the customer base as there.
+-- it: the customer base, complaints, SLA outcomes, follow-up calls and leads from dealer x month sums.
 with
 dealers_in_scope as (
     select dealer_id, dealer_name, region, province from scoped_dealers($scope)
 ),
 customer_base as (
-    select home_dealer_id as dealer_id, count(*) as count_customers
-    from customer_scope($scope)
-    where created_on <= $end_on and home_dealer_id is not null
-    group by home_dealer_id
+    select dealer_id, sum(count_customers)::bigint as count_customers
+    from customer_months
+    where created_month <= $end_on and in_geo(region, province, dealer_id, $scope) and dealer_id is not null
+    group by dealer_id
 ),
 complaint_counts as (
     select dealer_id,

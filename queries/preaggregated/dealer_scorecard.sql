@@ -1,6 +1,6 @@
 -- dealer_scorecard.sql answered from the pre-aggregations (mart/preaggregates.sql) when queries/routes.py allows
--- it: sales, NPS, complaints and SLA, and leads from dealer x month sums; service retention and the customer base
--- as there.
+-- it: sales, NPS, complaints and SLA, leads and the customer base from dealer x month sums; service retention as
+-- there.
 with
 all_sales as (
     -- revenue stays DECIMAL until the region and national rows are summed: a sum of doubles depends on the order
@@ -35,10 +35,10 @@ satisfaction as (
     group by dealer_id
 ),
 customer_base as (
-    select home_dealer_id as dealer_id, count(*) as count_customers
-    from customer_scope($reach)
-    where created_on <= $end_on and home_dealer_id is not null
-    group by home_dealer_id
+    select dealer_id, sum(count_customers)::bigint as count_customers
+    from customer_months
+    where created_month <= $end_on and in_geo(region, province, dealer_id, $reach) and dealer_id is not null
+    group by dealer_id
 ),
 complaint_counts as (
     select dealer_id,
