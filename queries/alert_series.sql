@@ -14,7 +14,7 @@ month_ends as (
 ),
 sales_by_month as (
     select dealer_id, date_trunc('month', sold_on)::date as month, sum(quantity)::bigint as units,
-           sum(revenue)::double as sales_revenue
+           sum(revenue) as sales_revenue
     from scoped_sales($start_on, $end_on, $scope)
     group by all
 ),
@@ -52,37 +52,48 @@ leads_by_month as (
     where outcome in ('won', 'lost') and closed_at::date between $start_on and $end_on
     group by all
 ),
+-- The parts in one long table, summed once per dealer and month (one join to the grid, not one per part).
+parts as (
+    select * from sales_by_month
+    union all by name select * from complaints_by_month
+    union all by name select * from backlog_by_month
+    union all by name select * from surveys_by_month
+    union all by name select * from leads_by_month
+),
+summed as (
+    select coalesce(dealer_id, '') as dealer_key, month,
+           coalesce(sum(units), 0)::bigint as units,
+           coalesce(sum(sales_revenue), 0)::double as sales_revenue,
+           coalesce(sum(complaints_received), 0)::bigint as complaints_received,
+           coalesce(sum(complaint_backlog), 0)::bigint as complaint_backlog,
+           coalesce(sum(count_promoters), 0)::bigint as count_promoters,
+           coalesce(sum(count_detractors), 0)::bigint as count_detractors,
+           coalesce(sum(count_nps_responses), 0)::bigint as count_nps_responses,
+           coalesce(sum(count_leads_won), 0)::bigint as count_leads_won,
+           coalesce(sum(count_leads_closed), 0)::bigint as count_leads_closed
+    from parts
+    group by all
+),
 units as (
     select dealer_id from scoped_dealers($scope)
-    union select dealer_id from sales_by_month
-    union select dealer_id from complaints_by_month
-    union select dealer_id from backlog_by_month
-    union select dealer_id from surveys_by_month
-    union select dealer_id from leads_by_month
-),
-grid as (
-    select u.dealer_id, coalesce(u.dealer_id, '') as dealer_key, m.month
-    from units u, months m
+    union select distinct dealer_id from parts
 ),
 final as (
     select
-        g.dealer_id, d.dealer_name, d.region, d.province, d.opened_on, g.month,
-        coalesce(s.units, 0) as units,
-        coalesce(s.sales_revenue, 0) as sales_revenue,
-        coalesce(c.complaints_received, 0) as complaints_received,
-        coalesce(b.complaint_backlog, 0) as complaint_backlog,
-        coalesce(r.count_promoters, 0) as count_promoters,
-        coalesce(r.count_detractors, 0) as count_detractors,
-        coalesce(r.count_nps_responses, 0) as count_nps_responses,
-        coalesce(l.count_leads_won, 0) as count_leads_won,
-        coalesce(l.count_leads_closed, 0) as count_leads_closed
-    from grid g
-    left join dealers d on d.dealer_id = g.dealer_id
-    left join sales_by_month s on coalesce(s.dealer_id, '') = g.dealer_key and s.month = g.month
-    left join complaints_by_month c on coalesce(c.dealer_id, '') = g.dealer_key and c.month = g.month
-    left join backlog_by_month b on coalesce(b.dealer_id, '') = g.dealer_key and b.month = g.month
-    left join surveys_by_month r on coalesce(r.dealer_id, '') = g.dealer_key and r.month = g.month
-    left join leads_by_month l on coalesce(l.dealer_id, '') = g.dealer_key and l.month = g.month
+        u.dealer_id, d.dealer_name, d.region, d.province, d.opened_on, m.month,
+        coalesce(p.units, 0) as units,
+        coalesce(p.sales_revenue, 0) as sales_revenue,
+        coalesce(p.complaints_received, 0) as complaints_received,
+        coalesce(p.complaint_backlog, 0) as complaint_backlog,
+        coalesce(p.count_promoters, 0) as count_promoters,
+        coalesce(p.count_detractors, 0) as count_detractors,
+        coalesce(p.count_nps_responses, 0) as count_nps_responses,
+        coalesce(p.count_leads_won, 0) as count_leads_won,
+        coalesce(p.count_leads_closed, 0) as count_leads_closed
+    from units u
+    cross join months m
+    left join dealers d on d.dealer_id = u.dealer_id
+    left join summed p on p.dealer_key = coalesce(u.dealer_id, '') and p.month = m.month
 )
 select * from final
 order by dealer_id nulls last, month

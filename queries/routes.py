@@ -1,13 +1,16 @@
 """Routing to the pre-aggregations: which datasets mart/preaggregates.sql can answer, and for which filters.
 
-A routed dataset has a second SQL file, queries/preaggregated/<name>.sql, that returns the same rows from the
-dealer x month sums. It is used when every scope the dataset binds selects by geography alone (no product, segment
-or channel filter: the pre-aggregations keep dealer and month only) and its period is whole months (first day to
-last day); otherwise the dataset reads the facts. tests/test_preaggregates.py holds each routed file equal to its
-fact-level original under many filter sets.
+A routed dataset has a twin, queries/preaggregated/<name>.sql: the parts (CTEs) of the dataset's SQL it answers from
+the pre-aggregations, each under the name of the part it replaces (parts of new names are put first). The runner
+runs the original with those parts swapped in when every scope the dataset binds selects by geography alone (no
+product, segment or channel filter: the pre-aggregations keep dealer and month only) and its period is whole months
+(first day to last day); otherwise the original reads the facts. tests/test_preaggregates.py holds each routed
+dataset equal to its fact-level original under many filter sets.
+Both files keep a part as `name as (` at the start of a line and its closing `)` alone at the start of a line.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +27,33 @@ def routed_names() -> frozenset[str]:
 
 @lru_cache(maxsize=None)
 def routed_sql(name: str) -> str:
-    return (PREAGGREGATED_DIR / f"{name}.sql").read_text()
+    """Dataset `name`'s SQL with its twin's parts in place of the original's."""
+    original = (PREAGGREGATED_DIR.parent / f"{name}.sql").read_text()
+    return compose(original, (PREAGGREGATED_DIR / f"{name}.sql").read_text())
+
+
+_PART = re.compile(r"^(\w+) as (?:materialized )?\(\n.*?^\)", re.M | re.S)
+
+
+def parts(sql: str) -> dict[str, re.Match]:
+    """The top-level CTEs of a dataset's SQL by name: from `name as (` to the `)` that closes it."""
+    return {m.group(1): m for m in _PART.finditer(re.sub(r"--[^\n]*", lambda c: " " * len(c.group()), sql))}
+
+
+def compose(original: str, twin: str) -> str:
+    """`original` with each part of `twin` in place of its namesake; a part of a new name goes first."""
+    mine, theirs = parts(original), parts(twin)
+    unknown = [twin[m.start():m.end()] for name, m in theirs.items() if name not in mine]
+    out, at = [], 0
+    for name, m in sorted(((n, m) for n, m in mine.items() if n in theirs), key=lambda x: x[1].start()):
+        out += [original[at:m.start()], twin[theirs[name].start():theirs[name].end()]]
+        at = m.end()
+    out.append(original[at:])
+    sql = "".join(out)
+    if unknown:
+        start = re.search(r"^with\n", sql, re.M).end()
+        sql = sql[:start] + ",\n".join(unknown) + ",\n" + sql[start:]
+    return sql
 
 
 def is_routable(params: dict) -> bool:

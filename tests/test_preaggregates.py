@@ -3,6 +3,7 @@ returns exactly the rows its fact-level SQL returns, under many filter sets and 
 cannot answer (a product, segment or channel; a period of part months) read the facts."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -113,3 +114,21 @@ def test_an_unroutable_filter_still_gets_its_answer_from_the_facts(mart, s_mart)
     product = sales["product_id"].sort()[0]
     some = runner.run(mart, "kpi_monthly", replace(YEAR, product_ids=(product,)), access=SYSTEM)
     assert some["units"].sum() == sales.filter(pl.col("product_id") == product)["quantity"].sum() > 0
+
+
+def test_a_twin_replaces_its_namesakes_and_puts_new_parts_first():
+    original = "-- a dataset\nwith\na as (\n    select 1 -- a comment with (\n),\nb as materialized (\n    select 2\n)\nselect * from a, b"
+    twin = "-- its twin\nn as (\n    select 9\n),\nb as (\n    select 3 from n\n)\n"
+    assert routes.compose(original, twin) == (
+        "-- a dataset\nwith\nn as (\n    select 9\n),\na as (\n    select 1 -- a comment with (\n),\n"
+        "b as (\n    select 3 from n\n)\nselect * from a, b")
+
+
+@pytest.mark.parametrize("name", sorted(routes.routed_names()))
+def test_every_part_of_a_twin_is_used(name):
+    """A twin's part of a new name is read by another part (else a misspelt namesake would be silently unused)."""
+    original = routes.parts(runner.sql_text(name))
+    twin = routes.routed_sql(name)
+    for part in routes.parts(routes.PREAGGREGATED_DIR.joinpath(f"{name}.sql").read_text()):
+        if part not in original:
+            assert len(re.findall(rf"\b{part}\b", twin)) > 1, part

@@ -1,9 +1,5 @@
--- alert_dealer_rates.sql answered from the pre-aggregations (mart/preaggregates.sql) when queries/routes.py allows
--- it: the customer base, complaints, SLA outcomes, follow-up calls and leads from dealer x month sums.
-with
-dealers_in_scope as (
-    select dealer_id, dealer_name, region, province from scoped_dealers($scope)
-),
+-- The parts of alert_dealer_rates.sql answered from the pre-aggregations (mart/preaggregates.sql) when
+-- queries/routes.py allows it: the customer base, complaints and SLA outcomes, follow-up calls and leads.
 customer_base as (
     select dealer_id, sum(count_customers)::bigint as count_customers
     from customer_months
@@ -34,23 +30,4 @@ lead_counts as (
     from lead_months
     where created_month between $start_on and $end_on and in_geo(region, province, dealer_id, $scope)
     group by dealer_id
-),
-final as (
-    select
-        d.dealer_id, d.dealer_name, d.region, d.province,
-        coalesce(b.count_customers, 0) as count_customers,
-        coalesce(k.complaints_received, 0) as complaints_received,
-        coalesce(a.count_attempts, 0) as count_attempts,
-        coalesce(a.count_answered, 0) as count_answered,
-        coalesce(k.count_sla_complaints, 0) as count_sla_complaints,
-        coalesce(k.count_sla_met, 0) as count_sla_met,
-        coalesce(l.count_leads_closed, 0) as count_leads_closed,
-        coalesce(l.count_leads_won, 0) as count_leads_won
-    from dealers_in_scope d
-    left join customer_base b using (dealer_id)
-    left join complaint_counts k using (dealer_id)
-    left join call_counts a using (dealer_id)
-    left join lead_counts l using (dealer_id)
 )
-select * from final
-order by dealer_id

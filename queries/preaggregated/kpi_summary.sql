@@ -1,7 +1,6 @@
--- kpi_summary.sql answered from the pre-aggregations (mart/preaggregates.sql) when queries/routes.py allows it:
--- sales, service revenue, NPS, the complaint backlog and SLA from dealer x month sums; the customer counts,
--- service retention and campaign ROI as in kpi_summary.sql.
-with
+-- The parts of kpi_summary.sql answered from the pre-aggregations (mart/preaggregates.sql) when queries/routes.py
+-- allows it: sales, service revenue, new and active customers, NPS, the complaint backlog and SLA, and campaign ROI;
+-- service retention reads the facts as there.
 period_sales as (
     select
         sum(units)::bigint as units,
@@ -30,19 +29,6 @@ active_customers as (
     where date_trunc('month', $end_on::date) between first_month and last_month
       and in_geo(region, province, dealer_id, $scope)
 ),
--- Service retention: buyers of 12-24 months before the period's end, serviced within 12 months of their first
--- purchase then (sales_in_context.serviced_within_12_months; two first sales on one day share the answer, which
--- depends on the customer and the day alone).
-retention_cohort as (
-    select customer_key, arg_min(serviced_within_12_months, sold_on) as is_retained
-    from scoped_sales(($end_on - interval 24 month)::date, ($end_on - interval 12 month)::date,
-                      $scope)
-    group by customer_key
-),
-service_retention as (
-    select count(*) as count_retention_cohort, share(is_retained) as service_retention
-    from retention_cohort
-),
 satisfaction as (
     select nps_from_counts(sum(count_promoters)::bigint, sum(count_detractors)::bigint, sum(count_responses)::bigint) as nps,
            coalesce(sum(count_responses), 0)::bigint as count_nps_responses
@@ -69,14 +55,4 @@ campaign_roi as (
     select roi(sum(attributed_margin::decimal(18, 2)), sum(cost_in_scope::decimal(18, 2))) as campaign_roi,
            count(*) as count_campaigns
     from campaign_results_in_geo($start_on, $end_on, $scope)
-),
--- The one-row parts are put together in two materialized halves: as one nine-way cross product, DuckDB's join
--- order optimizer spent about 30 ms of every run planning it (measured on an empty mart; bench/README.md).
-sales_and_customers as materialized (
-    select * from period_sales, period_service, new_customers, active_customers, service_retention
-),
-service_complaints_campaigns as materialized (
-    select * from satisfaction, backlog, sla, campaign_roi
 )
-select *
-from sales_and_customers, service_complaints_campaigns
