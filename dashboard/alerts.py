@@ -82,6 +82,7 @@ SCHEMA = {
     "bad": pl.Boolean, "flagged": pl.Boolean, "link": pl.String,
 }
 LEVEL_ORDER = {"network": 0, "region": 1, "dealer": 2}
+FLAGS_PER_PAGE = 20  # the Alerts page lists the flags after the worst few this many at a time
 
 
 # ---- which month, which rows ----

@@ -54,10 +54,27 @@ def empty_state(message: str) -> None:
     st.info(message, icon="ℹ️")
 
 
+# The most rows a table sends to the browser. A dataset of every dealer by month or by check runs to thousands of rows
+# at 800 dealers (a region's 2,448 alert checks, its 3,528 rows of attainment by dealer and month: 0.97 and 0.71 MB of
+# tables after a region change), even a closed expander's table is sent with the page, and nobody reads past a few
+# hundred rows in a browser. The downloads hold every row: their files are made from the whole frame when the button
+# is clicked (a deferred download sends an id, not the data).
+ROW_LIMIT = 200
+
+
+def limit_note(shown: int, total: int) -> str:
+    """Under a table cut to its first rows: how many there are, and where the rest are."""
+    return _("The first {shown} of {total} rows are shown; the CSV and Excel downloads hold all {total}.").format(
+        shown=formats.number(shown), total=formats.number(total))
+
+
 def rows_and_sql(df: pl.DataFrame, dataset: str, title: str, filters: Filters | None, as_of: date, key: str) -> None:
-    """The rows behind a chart and the SQL that made them, with CSV and Excel downloads."""
+    """The rows behind a chart (the first ROW_LIMIT of them, in the dataset's order) and the SQL that made them, with
+    CSV and Excel downloads of every row."""
     with st.expander(_("Rows and SQL: {title}").format(title=title)):
-        st.dataframe(df, hide_index=True, width="stretch")
+        if df.height > ROW_LIMIT:
+            st.caption(limit_note(ROW_LIMIT, df.height))
+        st.dataframe(df.head(ROW_LIMIT), hide_index=True, width="stretch")
         st.code(data.sql_of(dataset), language="sql")
         filters_text = filter_bar.describe(filters) if filters else _("none (whole mart)")
         # The files are made only when someone clicks, not on every rerun.

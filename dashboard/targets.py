@@ -49,6 +49,10 @@ ON_TARGET = "#f7f7f7"
 AHEAD = "#4393c3"
 # Cells beyond 100% +/- this are drawn at the scale's end colour (their text still gives the value).
 SCALE_REACH = 0.4
+# The most areas the heat map draws: a region of 290 dealers made 290 columns of slivers (and 0.4 MB of figure, its
+# text and hover on every cell). With the total, 8 columns: what a phone reads (the seven regions fit). Past this the
+# areas with the lowest attainment over the period are drawn; the ranking above, by attainment, has every dealer.
+HEAT_MAP_AREAS = 7
 
 METHOD = N_("**Target for the period**: each dealer's monthly target times the share of the month's days inside the "
            "period (a whole month counts whole, 10 days of a 30-day month a third). **Actual**: the units and sales "
@@ -155,14 +159,32 @@ def heat_sentence(rows: pl.DataFrame, measure: str) -> str:
     return message.format(ahead=ahead, count=totals.height, area=lowest["area"], value=value)
 
 
-def heat_map(monthly: pl.DataFrame, measure: str) -> go.Figure:
+def heat_map_note(monthly: pl.DataFrame, areas: int | None = None) -> str | None:
+    """Under a heat map that draws only some of the areas (at most `areas`, by default HEAT_MAP_AREAS): which, and
+    where the others are; None when all are drawn."""
+    areas = HEAT_MAP_AREAS if areas is None else areas
+    level, rows = heat_rows(monthly)
+    count = rows["region" if level == "region" else "dealer_name"].n_unique()
+    if count <= areas:
+        return None
+    message = (_("The {drawn} regions with the lowest attainment over the period are drawn, of {count}; every "
+                 "region's months are in the downloads under “Rows and SQL” below.") if level == "region" else
+               _("The {drawn} dealers with the lowest attainment over the period are drawn, of {count}. Rank the "
+                 "dealers above by target attainment to see them all; every dealer's months are in the downloads "
+                 "under “Rows and SQL” below."))
+    return message.format(drawn=formats.number(areas), count=formats.number(count))
+
+
+def heat_map(monthly: pl.DataFrame, measure: str, areas: int | None = None) -> go.Figure:
     """Months down, areas across (a phone fits 8 columns, not 12), the scope's total last; each cell its
-    percentage of target on a red-neutral-blue scale centred on 100%."""
+    percentage of target on a red-neutral-blue scale centred on 100%. At most `areas` areas (by default
+    HEAT_MAP_AREAS): those with the lowest attainment over the period (heat_map_note says so under the figure)."""
+    areas = HEAT_MAP_AREAS if areas is None else areas
     level, rows = heat_rows(monthly)
     total = monthly.filter(pl.col("level") == "total")
     area = pl.col("region") if level == "region" else pl.col("dealer_name")
     # Areas in the order of their attainment over the period, lowest first: the answer reads from the left.
-    order = area_totals(rows, measure).sort("attainment", nulls_last=True)["area"].to_list()
+    order = area_totals(rows, measure).sort("attainment", nulls_last=True)["area"].to_list()[:areas]
     months = sorted(monthly["month"].unique().to_list())
     partial = dict(monthly.select("month", "is_partial_month").unique().iter_rows())
     month_labels = [formats.month(m) + (" *" if partial.get(m) else "") for m in months]
@@ -201,7 +223,8 @@ def heat_map(monthly: pl.DataFrame, measure: str) -> go.Figure:
         measure=_(ATTAINMENT[measure].label),
         level=pgettext("level", level))
     charts.finish(fig, title, height=max(300, 30 * len(months) + 150), legend=False)
-    fig.update_layout(margin={"t": 90, "b": 50})
+    # Dealers' names are tilted: room for them between the title and the grid.
+    fig.update_layout(margin={"t": 90 if level == "region" else 120, "b": 50})
     fig.update_xaxes(side="top", tickangle=0 if level == "region" else -30)
     fig.update_yaxes(autorange="reversed")
     return fig

@@ -69,3 +69,40 @@ def chart(at: AppTest, title_start: str) -> dict:
             return spec
         titles.append(title)
     raise AssertionError(f"no chart titled {title_start!r} among {titles}")
+
+
+def expander(at: AppTest, label: str):
+    """The expander labelled `label` (its elements: `.dataframe`, `.caption`, ...)."""
+    for element in at.expander:
+        if element.label == label:
+            return element
+    raise AssertionError(f"no expander {label!r} among {[e.label for e in at.expander]}")
+
+
+def recording_downloads(monkeypatch) -> dict:
+    """The data of every download button the app draws from now on, by file name (the last run's): a deferred
+    download's callable, which the test calls as a click would (AppTest has no server to hand the file to)."""
+    from streamlit.elements.widgets.button import ButtonMixin
+
+    files: dict = {}
+    original = ButtonMixin.download_button
+
+    def recording(self, label, data, *args, **kwargs):
+        files[kwargs.get("file_name")] = data
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(ButtonMixin, "download_button", recording)
+    return files
+
+
+def downloaded(files: dict, file_name: str):
+    """A recorded download's rows as Polars: a CSV read past its '#' lines, an Excel workbook's sheet 'data'."""
+    import io
+
+    import polars as pl
+
+    data = files[file_name]
+    raw = data() if callable(data) else data
+    if file_name.endswith(".xlsx"):
+        return pl.read_excel(io.BytesIO(raw), sheet_name="data")
+    return pl.read_csv(io.BytesIO(raw), comment_prefix="#", infer_schema=False)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import after_sales as aft
 from mart.generate import WARRANTY_PROBLEM_PRODUCT
-from tests.apptest import frame_with, open_app
+from tests.apptest import downloaded, expander, frame_with, open_app, recording_downloads
 from tests.independent import after_sales as independent
 
 PAGE = "views/after_sales.py"
@@ -62,18 +62,26 @@ def test_the_page_reads_in_chinese(app_env, tables):
     assert [m.label for m in at.metric] == ["到期或逾期", "逾期超过一个月", "30 天内到期"]
 
 
-def test_the_maintenance_list_shows_customer_numbers_most_overdue_first(app_env, tables):
+def test_the_maintenance_list_shows_customer_numbers_most_overdue_first(app_env, tables, monkeypatch):
+    from dashboard import components
+
+    files = recording_downloads(monkeypatch)
     at = open_app(PAGE, {}, lang="en")
     table = frame_with(at, "customer_id", "days_overdue")
     want = independent.maintenance_due(tables, at.session_state["filters"])
     assert table["customer_id"].tolist() == want["customer_id"].head(100).to_list()
     assert table["days_overdue"].tolist() == want["days_overdue"].head(100).to_list()
     assert not {"gender", "birth_year", "city", "income_band"} & set(table.columns)
-    # the whole list, for the download, on request
+    # the whole list, for the download, on request: every vehicle in the files, the first rows on the page
     at.toggle(key="maintenance_due_all").set_value(True).run()
     assert not at.exception
-    whole = [d for d in at.dataframe if len(d.value) == want.height]
-    assert whole and whole[0].value["customer_id"].tolist() == want["customer_id"].to_list()
+    name = "vehicles_due_for_maintenance_the_whole_list"
+    for file_name in (f"{name}.csv", f"{name}_rows.csv", f"{name}.xlsx"):
+        whole = downloaded(files, file_name)
+        assert whole["Customer no."].cast(pl.String).to_list() == want["customer_id"].to_list(), file_name
+    shown = expander(at, "Rows and SQL: Vehicles due for maintenance: the whole list").dataframe[0].value
+    limit = min(want.height, components.ROW_LIMIT)
+    assert shown["customer_id"].tolist() == want["customer_id"].head(limit).to_list()
 
 
 def test_the_warranty_tab_draws_the_problem_model_in_red_and_on_top_of_the_heat_map(app_env):

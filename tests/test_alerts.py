@@ -229,6 +229,77 @@ def test_the_page_answers_first_in_english_and_chinese(app_env, mart, year):
     assert zh.markdown[0].value.startswith(f"#### 您的范围内有 {want.height} 条异常提醒")
 
 
+def test_the_flags_after_the_worst_five_come_a_page_at_a_time_and_every_one_is_reachable(app_env, mart, year,
+                                                                                        monkeypatch):
+    """A region of 800 dealers had 700 flags, every card sent with each filter change: past the worst five, the
+    flags come FLAGS_PER_PAGE at a time, in order, with how many there are; another view starts again at page 1."""
+    monkeypatch.setattr(alerts, "FLAGS_PER_PAGE", 4)
+    want = alerts.current_alerts(SYSTEM, year, load=loader(mart))
+    rest = want.height - 5
+    pages = -(-rest // 4)
+    assert pages >= 3   # the s mart's 20 flags: 5 in full, then 4 pages
+
+    def links(at) -> list[str]:
+        return [m.value for m in at.markdown if "[Open " in m.value]
+
+    at = open_app(PAGE)
+    assert len(links(at)) == 5 + 4
+    assert f"Flags 6 to 9 of {want.height}, worst first; 4 to a page." in [c.value for c in at.caption]
+    seen = links(at)[5:]
+    for number in range(2, pages + 1):
+        at.pagination[0].set_value(number).run()
+        assert not at.exception
+        assert len(links(at)) == 5 + min(4, rest - 4 * (number - 1))
+        seen += links(at)[5:]
+    assert len(seen) == rest
+    assert [s.split("](")[1] for s in seen] == [link + ")" for link in want["link"].to_list()[5:]]
+
+    # a filter change: the new view's flags from their worst, on page 1
+    region = want.filter(pl.col("region").is_not_null())["region"].value_counts(sort=True)["region"][0]
+    at.selectbox(key="region").select(region).run()
+    assert not at.exception
+    flags = alerts.current_alerts(SYSTEM, replace(year, region=region), load=loader(mart))
+    assert flags.height > 5 + 4
+    assert [s.split("](")[1] for s in links(at)] == [link + ")" for link in flags["link"].to_list()[:9]]
+    assert at.pagination[0].value == 1
+
+
+def test_the_tables_send_at_most_the_cap_and_the_downloads_hold_every_check(app_env, mart, year, monkeypatch):
+    """Every check of the page's view goes into its downloads; the browser gets the first components.ROW_LIMIT rows
+    of each table (flags first) and a line saying how many there are."""
+    from dashboard import components
+    from tests.apptest import downloaded, expander, recording_downloads
+
+    monkeypatch.setattr(components, "ROW_LIMIT", 50)
+    files = recording_downloads(monkeypatch)
+    tests = alerts.all_tests(SYSTEM, year, load=loader(mart))
+    series, rates = tests.filter(pl.col("month").is_not_null()), tests.filter(pl.col("month").is_null())
+    assert series.height > 50 and rates.height > 50
+    at = open_app(PAGE)
+    assert all(len(d.value) <= 50 for d in at.dataframe)
+
+    for title, want in (("Monthly series checked", series), ("Dealer rates checked", rates)):
+        part = expander(at, f"Rows and SQL: {title}")
+        assert part.caption[0].value == (f"The first 50 of {want.height:,} rows are shown; the CSV and Excel "
+                                         f"downloads hold all {want.height:,}.")
+        shown = part.dataframe[0].value
+        assert len(shown) == 50
+        assert shown["p_value"].tolist() == pytest.approx(want["p_value"].head(50).to_list())   # the flags lead
+        name = title.lower().replace(" ", "_")
+        for file_name in (f"{name}.csv", f"{name}_rows.csv", f"{name}.xlsx"):
+            rows = downloaded(files, file_name)
+            assert rows.height == want.height, file_name
+            q_values = rows["q-value (Benjamini-Hochberg)"].cast(pl.Float64).to_list()
+            assert q_values == pytest.approx(want["q_value"].to_list()), file_name
+
+    # the analysts' table of every check in words: the first 50, the flags among them, and where the rest are
+    table = expander(at, "How this is worked out").dataframe[0].value
+    assert len(table) == 50
+    assert (table["alert_verdict"] != "within chance").sum() == int(tests["flagged"].head(50).sum())
+    assert (f"The first 50 of {tests.height:,} checks are shown, flags first; the downloads under “Rows and SQL” "
+            "below hold every check.") in [c.value for c in at.caption]
+
+
 def test_a_dealer_that_opened_after_the_months_asked_for_has_no_series_and_breaks_nothing():
     """A past period can end before a dealer opened: its rows (all zero) are dropped, not read as an empty series
     (the overview crashed on it when a period a year back was chosen)."""

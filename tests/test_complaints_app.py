@@ -176,6 +176,27 @@ def customers_and_sales_mart(s_mart, tmp_path_factory):
     return db
 
 
+def test_the_rows_behind_the_step_charts_show_the_first_rows_and_the_downloads_hold_them_all(app_env, mart, data_as_of,
+                                                                                            monkeypatch):
+    """Every dealer by step runs to 1,200 rows in a region of 290 dealers: the browser gets the first
+    components.ROW_LIMIT and a line saying how many there are; the CSV and Excel files hold every row."""
+    from dashboard import components
+
+    files = apptest.recording_downloads(monkeypatch)
+    at = open_page()
+    f = Filters(start_on=data_as_of - timedelta(days=364), end_on=data_as_of)
+    steps = runner.run(mart, "complaint_step_times", f, as_of=data_as_of)
+    assert steps.height > components.ROW_LIMIT   # the s mart's 60 dealers and 7 regions by 4 steps
+    part = apptest.expander(at, "Rows and SQL: Hours in each step")
+    assert len(part.dataframe[0].value) == components.ROW_LIMIT
+    assert part.caption[0].value == (f"The first {components.ROW_LIMIT} of {steps.height:,} rows are shown; the CSV "
+                                     f"and Excel downloads hold all {steps.height:,}.")
+    for file_name in ("hours_in_each_step.csv", "hours_in_each_step_rows.csv", "hours_in_each_step.xlsx"):
+        got = apptest.downloaded(files, file_name)
+        assert got.height == steps.height, file_name
+        assert got["Number of complaints"].cast(pl.Int64).sum() == steps["count_complaints"].sum(), file_name
+
+
 def test_a_mart_without_complaints_shows_empty_states_and_still_works(customers_and_sales_mart, monkeypatch):
     monkeypatch.setenv("CRM_MART", str(customers_and_sales_mart))
     monkeypatch.setenv("CRM_NO_AUTH", "1")   # a loaded mart is served without sign-in only when told so

@@ -12,7 +12,7 @@ import pytest
 
 from dashboard import formats
 from queries.filters import Filters
-from tests.apptest import chart, frame_with, open_app
+from tests.apptest import chart, downloaded, expander, frame_with, open_app, recording_downloads
 from tests.independent import targets as independent
 
 NOTE = "Targets are set for a dealer's whole business"
@@ -130,6 +130,53 @@ def test_the_heat_map_answers_in_a_sentence_and_draws_region_by_month(app_env, t
     at.segmented_control(key="heat_measure").set_value("units_attainment").run()
     assert not at.exception
     assert any("regions are at or above their units target" in m.value for m in at.markdown)
+
+
+def test_a_region_of_many_dealers_draws_the_lowest_and_the_downloads_hold_every_month(app_env, tables, as_of, mart,
+                                                                                       monkeypatch):
+    """A region of 290 dealers drew 290 slivers of columns (0.4 MB of figure): past HEAT_MAP_AREAS the dealers with
+    the lowest attainment over the period are drawn, with the total and a line saying so; the sentence counts every
+    dealer, the rows behind it show the first ROW_LIMIT and the downloads hold every dealer's months."""
+    from dashboard import components, targets
+    from dashboard.keys import shorten
+    from queries import runner
+
+    monkeypatch.setattr(targets, "HEAT_MAP_AREAS", 8)
+    monkeypatch.setattr(components, "ROW_LIMIT", 50)
+    files = recording_downloads(monkeypatch)
+    region = tables["dealers"]["region"].value_counts(sort=True)["region"][0]
+    f = replace(year(as_of), region=region)
+    per_dealer = independent.dealers(tables, f).sort("revenue_attainment")
+    assert per_dealer.height > 8
+
+    at = open_app("views/dealer_scorecard.py", query={"region": region})
+    heat = chart(at, "Target attainment (revenue) by dealer and month")["data"][0]
+    names = dict(tables["dealers"].select("dealer_id", "dealer_name").iter_rows())
+    assert heat["x"] == [shorten(names[d], 6) for d in per_dealer["dealer_id"].head(8)] + ["Total"]
+    per_month = independent.roll_up(independent.monthly(tables, f), ["month"]).sort("month")
+    assert [row[-1] for row in heat["z"]] == pytest.approx(per_month["revenue_attainment"].to_list())
+    captions = [c.value for c in at.caption]
+    assert (f"The 8 dealers with the lowest attainment over the period are drawn, of {per_dealer.height}. Rank the "
+            "dealers above by target attainment to see them all; every dealer's months are in the downloads under "
+            "“Rows and SQL” below.") in captions
+    ahead = int((per_dealer["revenue_attainment"] >= 1).sum())
+    assert any(m.value.startswith(f"**{ahead} of {per_dealer.height} dealers are at or above their revenue target")
+               for m in at.markdown)
+
+    rows = runner.run(mart, "target_attainment_monthly", f)
+    assert rows.height > 50
+    part = expander(at, "Rows and SQL: Attainment by region and month")
+    assert len(part.dataframe[0].value) == 50
+    assert part.caption[0].value == (f"The first 50 of {rows.height:,} rows are shown; the CSV and Excel downloads "
+                                     f"hold all {rows.height:,}.")
+    monthly = independent.monthly(tables, f)
+    for file_name in ("attainment_by_region_and_month.csv", "attainment_by_region_and_month.xlsx"):
+        got = downloaded(files, file_name)
+        assert got.height == rows.height, file_name
+        dealer_rows = got.filter(pl.col("Level") == "dealer")
+        assert dealer_rows["Dealer no."].n_unique() == per_dealer.height, file_name
+        assert dealer_rows["Sales revenue"].cast(pl.Float64).sum() == pytest.approx(
+            float(monthly["sales_revenue"].sum())), file_name
 
 
 def test_the_targets_read_in_chinese(app_env, tables, as_of):

@@ -1,5 +1,7 @@
 """Alerts: the KPI series and dealer rates of the person's scope that moved further than chance allows, worst first,
 each with a link to the page that shows it; what a flag means and how many checks it survived."""
+import math
+
 import polars as pl
 import streamlit as st
 
@@ -7,6 +9,7 @@ from dashboard import alerts, components, data, filter_bar, formats, i18n, page,
 from dashboard.i18n import _
 
 LIST_LIMIT = 5  # the worst in full; the rest behind an expander (a phone scrolled through 18 cards)
+FLAGS_PAGE_KEY = "alert_flags_page"
 
 
 @st.cache_data(ttl=900, max_entries=64, show_spinner=False)
@@ -48,17 +51,40 @@ else:
                 label = _("Open {page}").format(page=titles[target])
                 st.markdown(f":material/open_in_new: [{label}]({row['link']})")
 
+    @st.fragment
+    def more_flags(rest: list[dict], key: str) -> None:
+        """The flags after the worst few, a page at a time (the l mart's largest region, 292 dealers, had 651 flags:
+        0.5 MB of cards sent with every filter change); the pager under them reruns this list alone."""
+        pages = math.ceil(len(rest) / alerts.FLAGS_PER_PAGE)
+        cards = st.container()
+        number = st.pagination(pages, key=key) if pages > 1 else 1
+        first = (number - 1) * alerts.FLAGS_PER_PAGE
+        shown = rest[first:first + alerts.FLAGS_PER_PAGE]
+        with cards:
+            if pages > 1:
+                st.caption(_("Flags {first} to {last} of {count}, worst first; {size} to a page.").format(
+                    first=formats.number(LIST_LIMIT + first + 1), last=formats.number(LIST_LIMIT + first + len(shown)),
+                    count=formats.number(LIST_LIMIT + len(rest)), size=formats.number(alerts.FLAGS_PER_PAGE)))
+            for row in shown:
+                show_flag(row)
+
     rows = list(flags.iter_rows(named=True))
     for row in rows[:LIST_LIMIT]:
         show_flag(row)
     if len(rows) > LIST_LIMIT:
         with st.expander(_("{count} more flags").format(count=formats.number(len(rows) - LIST_LIMIT))):
-            for row in rows[LIST_LIMIT:]:
-                show_flag(row)
+            # The pager's key changes with the filters: another view's flags start again at the worst.
+            more_flags(rows[LIST_LIMIT:], key=f"{FLAGS_PAGE_KEY}_{hash(filters) & 0xFFFFFFFF:08x}")
 
 with st.expander(_("How this is worked out")):
     st.markdown(_(alerts.METHOD))
-    table = alerts.tests_table(tests)
+    # Every check in words, flags first; past components.ROW_LIMIT checks (2,448 in a region of 292 dealers) the rest
+    # are in the downloads of the checks below.
+    if tests.height > components.ROW_LIMIT:
+        st.caption(_("The first {shown} of {total} checks are shown, flags first; the downloads under “Rows and SQL” "
+                     "below hold every check.").format(shown=formats.number(components.ROW_LIMIT),
+                                                        total=formats.number(tests.height)))
+    table = alerts.tests_table(tests.head(components.ROW_LIMIT))
     tables.show(table, key="alert_tests", answer=alerts.TABLE_ANSWER)
 
 # The checks themselves, without their links (long URLs, a third of the bytes sent).

@@ -200,7 +200,8 @@ with steps_tab:
                     charts.show(charts.finish(fig, title, height=110 + 26 * rows.height, legend=False), key,
                                 on_select=cx.drill_from_steps(key), selection_mode="points")
         if areas.total > areas.drawn:
-            st.caption(_("The {drawn} dealers with the most complaints are drawn; every dealer is in the rows below.").format(
+            st.caption(_("The {drawn} dealers with the most complaints are drawn; every dealer is in the downloads under "
+                         "“Rows and SQL” below.").format(
                 drawn=areas.drawn))
     components.rows_and_sql(steps, "complaint_step_times", _("Hours in each step"), filters, moment, key="complaint_step_times")
 

@@ -135,6 +135,9 @@ else:
         _level, heat_rows = targets.heat_rows(monthly)
         st.markdown("**" + targets.heat_sentence(heat_rows, heat_measure) + "**")
         charts.show(targets.heat_map(monthly, heat_measure), key="attainment_heat_map")
+        note = targets.heat_map_note(monthly)
+        if note:
+            st.caption(note)
         st.caption(_("Each cell: the month's actual / the month's target (100% = on target; red behind, blue ahead). "
                      "Regions and the total are sums of their dealers, not averages of percentages. * A month only "
                      "partly inside the period: its target counts the period's days of it."))
