@@ -139,6 +139,13 @@ SUMMED = ["units", "sales_revenue", "complaints_received", "complaint_backlog", 
           "count_nps_responses", "count_leads_won", "count_leads_closed"]
 
 
+def _sums() -> list[pl.Expr]:
+    """The SUMMED columns summed over a group, revenue in whole cents: a sum of floats depends on the order the
+    threads add them in, and a p-value near the false discovery line could flip from one run to the next."""
+    cents = (pl.col("sales_revenue") * 100).round().cast(pl.Int64).sum() / 100
+    return [cents.alias(c) if c == "sales_revenue" else pl.col(c).sum() for c in SUMMED]
+
+
 def series_units(rows: pl.DataFrame) -> list[tuple[dict, pl.DataFrame]]:
     """The units whose series are checked, each with its monthly rows (sums over its dealers): the scope's total,
     each region (when the scope has more than one) of more than one dealer, each dealer (when the scope has more
@@ -146,7 +153,7 @@ def series_units(rows: pl.DataFrame) -> list[tuple[dict, pl.DataFrame]]:
     dealers = rows.filter(pl.col("dealer_id").is_not_null())
     dealer_ids = dealers["dealer_id"].unique().to_list()
     regions = dealers.group_by("region").agg(pl.col("dealer_id").n_unique().alias("n")).sort("region")
-    total = rows.group_by("month").agg(pl.col(SUMMED).sum()).sort("month")
+    total = rows.group_by("month").agg(_sums()).sort("month")
     names = dealers.select("dealer_id", "dealer_name", "region").unique("dealer_id")
     if len(dealer_ids) == 1:
         network_name = names["dealer_name"][0]
@@ -160,7 +167,7 @@ def series_units(rows: pl.DataFrame) -> list[tuple[dict, pl.DataFrame]]:
     if regions.height > 1:
         for region, n in regions.iter_rows():
             if n > 1:
-                part = dealers.filter(pl.col("region") == region).group_by("month").agg(pl.col(SUMMED).sum()).sort("month")
+                part = dealers.filter(pl.col("region") == region).group_by("month").agg(_sums()).sort("month")
                 out.append(({"level": "region", "region": region, "dealer_id": None, "name": region}, part))
     if len(dealer_ids) > 1:
         # The months before each dealer opened are dropped in one filter and the dealers split in one call (a
