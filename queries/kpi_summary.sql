@@ -72,10 +72,11 @@ sla as (
     )
     where is_met or is_due
 ),
--- Summed as cents (DECIMAL): a sum of doubles depends on the order the threads add them in, and the tile's ROI
--- changed in its last digits from one run to the next.
+-- Summed as DECIMAL: a sum of doubles depends on the order the threads add them in, and the tile's ROI changed in
+-- its last digits from one run to the next. The margin is in cents; the cost apportioned to the scope is kept to
+-- 1e-12 of a yuan (rounding it to cents moved the ROI by a billionth).
 campaign_roi as (
-    select roi(sum(attributed_margin::decimal(18, 2)), sum(cost_in_scope::decimal(18, 2))) as campaign_roi,
+    select roi(sum(attributed_margin::decimal(18, 2)), sum(cost_in_scope::decimal(38, 12))) as campaign_roi,
            count(*) as count_campaigns
     from campaign_results_in_scope($start_on, $end_on, $scope)
 ),
