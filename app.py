@@ -34,8 +34,15 @@ def main() -> None:
     i18n.language_switch()
     try:
         info = data.mart_info()
-    except (data.MartMissing, runner.MartOutdated) as problem:
-        st.error(str(problem))
+    except data.MartMissing as problem:
+        st.error(_("No mart at {path}. Build the demo mart with `{generate}` or load your exports with `{load}`.").format(
+            path=problem.path, generate="python -m mart generate --scale m", load="python -m mart load DIR"))
+        st.stop()
+    except runner.MartOutdated as problem:
+        st.error(_("The mart at {path} was built by an older version of the dashboard (it lacks {missing}). "
+                   "Rebuild it: `{generate}` or `{load}`.").format(
+            path=problem.path, missing=", ".join(problem.missing),
+            generate=f"python -m mart generate --db {problem.path}", load=f"python -m mart load DIR --db {problem.path}"))
         st.stop()
 
     access = auth.gate(info["source"][0])

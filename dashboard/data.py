@@ -14,7 +14,9 @@ from queries.filters import Filters
 
 
 class MartMissing(RuntimeError):
-    pass
+    def __init__(self, message: str, path: str = ""):
+        super().__init__(message)
+        self.path = path
 
 
 def current_mart() -> tuple[str, tuple[int, int, int]]:
@@ -25,7 +27,7 @@ def current_mart() -> tuple[str, tuple[int, int, int]]:
     except FileNotFoundError:
         raise MartMissing(
             f"No mart at {path}. Build the demo mart with `python -m mart generate --scale m` "
-            f"or load your exports with `python -m mart load DIR`."
+            f"or load your exports with `python -m mart load DIR`.", str(path)
         ) from None
 
 

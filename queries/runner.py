@@ -31,7 +31,12 @@ class QueryError(RuntimeError):
 
 
 class MartOutdated(QueryError):
-    """The mart file lacks tables this version reads: it was built by an older version."""
+    """The mart file lacks tables this version reads: it was built by an older version. `path` and `missing` let a
+    page say so in its reader's language."""
+
+    def __init__(self, message: str, path: str = "", missing: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.path, self.missing = path, missing
 
 
 # Tables the datasets read that a mart built by an older version may lack (mart/rollups.sql).
@@ -67,7 +72,8 @@ class Mart:
             self._con.close()
             raise MartOutdated(
                 f"The mart at {self.path} was built by an older version (it lacks {', '.join(missing)}). "
-                f"Rebuild it: `python -m mart generate --db {self.path}` or `python -m mart load DIR --db {self.path}`."
+                f"Rebuild it: `python -m mart generate --db {self.path}` or `python -m mart load DIR --db {self.path}`.",
+                self.path, tuple(missing),
             )
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._shared_sql = "\n".join((SQL_DIR / name).read_text() for name in SHARED_SQL)

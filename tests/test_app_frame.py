@@ -149,14 +149,25 @@ def test_a_mart_from_an_older_version_gets_a_rebuild_message(tmp_path, monkeypat
     monkeypatch.setenv("CRM_MART", str(old))
     at = new_app().run()
     assert not at.exception
-    assert "older version" in at.error[0].value and "python -m mart generate" in at.error[0].value
+    assert "older version" in at.error[0].value and f"python -m mart generate --db {old}" in at.error[0].value
+    assert "sales_months" in at.error[0].value   # what it lacks, named
+    # ... and in the reader's language
+    zh = new_app()
+    zh.query_params["lang"] = "zh"
+    zh.run()
+    assert not zh.exception
+    assert "旧版本" in zh.error[0].value and f"python -m mart generate --db {old}" in zh.error[0].value
 
 
 def test_a_missing_mart_says_how_to_build_one(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_MART", str(tmp_path / "nothing.duckdb"))
     at = new_app().run()
     assert not at.exception
-    assert "python -m mart generate" in at.error[0].value
+    assert "python -m mart generate" in at.error[0].value and "nothing.duckdb" in at.error[0].value
+    zh = new_app()
+    zh.query_params["lang"] = "zh"
+    zh.run()
+    assert "没有数据集市" in zh.error[0].value and "python -m mart generate" in zh.error[0].value
 
 
 def test_bad_link_values_are_named_shortened_and_replaced_by_a_stated_default(app_env, as_of):
