@@ -30,7 +30,10 @@ def test_a_link_opens_the_split_it_names_with_its_headline(s_mart, tables, s_con
         page.locator(".js-plotly-plot").get_by_text("Comparison period").first.wait_for()   # the waterfall drawn
 
         page.locator(".js-plotly-plot .point").nth(1).click(force=True)   # the first region's bar
-        page.wait_for_function("() => location.search.includes('region=')")
+        # The click narrows the region and then moves the split to dealers: wait for the link to name both (CI once
+        # read it between the two).
+        page.wait_for_function("() => location.search.includes('region=') && location.search.includes('why_dimension=')"
+                               " && !location.search.includes('why_dimension=region')")
         wait_for_app(page)
         linked = parse_qs(urlparse(page.url).query)
         assert linked["region"][0] in set(tables["dealers"]["region"].to_list()) and linked["why_dimension"] == ["Dealer"]
