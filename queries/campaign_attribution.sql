@@ -19,8 +19,9 @@ credited as (
     select 'first_touch', first_touch_campaign_id, revenue, cost from attributed where first_touch_campaign_id is not null
 ),
 per_rule as (
-    select rule, campaign_id, count(*) as count_sales, sum(revenue)::double as attributed_revenue,
-           gross_margin(revenue, cost) as attributed_margin
+    -- money stays DECIMAL until the totals are summed: a sum of doubles depends on the order threads add them in
+    select rule, campaign_id, count(*) as count_sales, sum(revenue) as attributed_revenue,
+           sum(revenue - cost) as attributed_margin
     from credited
     where campaign_id in (select campaign_id from results)
     group by rule, campaign_id
@@ -39,13 +40,14 @@ per_campaign as (
 ),
 totals as (
     select null::varchar as campaign_id, 'All campaigns' as campaign_name, null as channel, null::date as end_on,
-           rule, rule_order, sum(cost_in_scope) as cost_in_scope, sum(count_sales)::bigint as count_sales,
+           rule, rule_order, sum(cost_in_scope::decimal(38, 12))::double as cost_in_scope, sum(count_sales)::bigint as count_sales,
            sum(attributed_revenue) as attributed_revenue, sum(attributed_margin) as attributed_margin
     from per_campaign
     group by rule, rule_order
 ),
 final as (
-    select *, roi(attributed_margin, cost_in_scope) as roi
+    select * replace (attributed_revenue::double as attributed_revenue, attributed_margin::double as attributed_margin),
+           roi(attributed_margin::double, cost_in_scope) as roi
     from (select * from per_campaign union all by name select * from totals)
 )
 select * exclude (rule_order) from final

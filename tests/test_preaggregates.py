@@ -18,7 +18,9 @@ from tests.independent import frame
 
 YEAR = Filters(start_on=date(2025, 12, 1), end_on=date(2026, 11, 30))
 # The parameters a routed dataset binds besides the filters, as its page passes them (each set is compared).
-EXTRA: dict[str, list[dict]] = {"maintenance_due": [{"page": 1}, {"page": 3}, {"page": 0}]}
+EXTRA: dict[str, list[dict]] = {"maintenance_due": [{"page": 1}, {"page": 3}, {"page": 0}],
+                                 "campaign_attribution": [{"window_days": 30}, {"window_days": 90}],
+                                 "campaign_lift": [{"window_days": 30}]}
 
 
 @pytest.fixture(scope="module")
