@@ -128,17 +128,37 @@ per_customer as (
     join in_scope c using (customer_key)
     group by t.customer_key
 ),
+-- A rank is 1 + the customers strictly before: counted over the few distinct recencies and frequencies, not by
+-- sorting every customer (equal to rank(), and a fifth of its time on a large scope).
+recency_ranks as (
+    select
+        recency_days,
+        1 + coalesce(sum(count(*)) over (order by recency_days desc rows between unbounded preceding and 1 preceding), 0)
+            as r_rank,
+        sum(count(*)) over () as n
+    from per_customer
+    group by recency_days
+),
+frequency_ranks as (
+    select
+        frequency,
+        1 + coalesce(sum(count(*)) over (order by frequency rows between unbounded preceding and 1 preceding), 0) as f_rank
+    from per_customer
+    group by frequency
+),
 scored as (
     select
-        *,
-        quintile_score(rank() over (order by recency_days desc), count(*) over ()) as r_score,
-        quintile_score(rank() over (order by frequency), count(*) over ()) as f_score,
+        p.*,
+        quintile_score(r.r_rank, r.n) as r_score,
+        quintile_score(f.f_rank, r.n) as f_score,
         quintile_score(rank() over (order by monetary), count(*) over ()) as m_score,
         -- customer_key is in customer_id order: the tie-break of equal revenue is by customer_id
         coalesce(sum(monetary) over (order by monetary desc, customer_key rows between unbounded preceding and 1 preceding), 0)
             as revenue_before,
         sum(monetary) over () as revenue_total
-    from per_customer
+    from per_customer p
+    join recency_ranks r using (recency_days)
+    join frequency_ranks f using (frequency)
 )
 select
     customer_id, customer_type, last_transacted_on, recency_days, frequency, monetary::double as monetary,
