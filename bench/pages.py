@@ -147,6 +147,8 @@ def measure_pages(db: Path, repeats: int, log, only: str | None = None) -> dict[
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from dashboard import data
+
     changes = filter_changes(db)
     out: dict[str, dict[str, PageRun]] = {}
     with instrumented(db) as (recorded, sent):
@@ -166,6 +168,7 @@ def measure_pages(db: Path, repeats: int, log, only: str | None = None) -> dict[
                     before = set(recorded)
                     recorded.clear()
                     st.cache_data.clear()
+                    data.clear_results()
                     started = time.perf_counter()
                     _widget(at, key).set_value(value)
                     at.run()

@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.mart_holder import MartHolder, file_version
+from dashboard.result_cache import ResultCache, configured_max_bytes
 from mart.paths import mart_path
 from queries import runner
 from queries.access import SYSTEM, Access, AccessDenied
@@ -45,11 +46,19 @@ def current_access() -> Access:
     return access
 
 
-@st.cache_data(ttl=900, max_entries=1024, show_spinner=False)
+# Shared by every session of the server, bounded in bytes (dashboard/result_cache.py says why not st.cache_data).
+_results = ResultCache(configured_max_bytes())
+
+
 def _run_cached(path: str, version: tuple, name: str, filters: Filters | None, access: Access, extra: tuple) -> pl.DataFrame:
     # `version` is only part of the cache key; the holder reads whichever version the file is now. `access` is in
     # the key too: the cache is shared by every session, and one person's rows must never reach another.
-    return run_as(access, name, filters, **dict(extra))
+    return _results.get((path, version, name, filters, access, extra), lambda: run_as(access, name, filters, **dict(extra)))
+
+
+def clear_results() -> None:
+    """Forget every cached result (the benchmark's cold runs; st.cache_data.clear() does not reach this cache)."""
+    _results.clear()
 
 
 def load(name: str, filters: Filters | None = None, **extra) -> pl.DataFrame:

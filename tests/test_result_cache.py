@@ -1,0 +1,145 @@
+"""dashboard/result_cache.py: the datasets' shared results stay within their byte budget and their age, each
+missing result is computed once however many ask at once, and no page changes a served frame in place."""
+from __future__ import annotations
+
+import ast
+import threading
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from dashboard.result_cache import ResultCache, configured_max_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def frame(rows: int, value: int = 0) -> pl.DataFrame:
+    return pl.DataFrame({"x": pl.Series([value] * rows, dtype=pl.Int64)})  # 8 bytes a row
+
+
+def test_the_least_recently_used_results_go_first_once_the_budget_is_passed():
+    cache = ResultCache(max_bytes=8 * 250)
+    for key in "abc":
+        cache.get(key, lambda: frame(100))  # 800 bytes each: c pushes a out
+    assert len(cache) == 2 and cache.bytes == 1600
+    computed = []
+    cache.get("b", lambda: computed.append("b") or frame(100))  # a hit: b is now the most recent
+    cache.get("d", lambda: frame(100))  # pushes out c, the least recently used
+    cache.get("b", lambda: computed.append("b") or frame(100))
+    cache.get("c", lambda: computed.append("c") or frame(100))
+    assert computed == ["c"]
+    assert cache.bytes <= cache.max_bytes and cache.bytes == 8 * 100 * len(cache)
+
+
+def test_a_result_larger_than_the_whole_budget_is_served_but_not_kept():
+    cache = ResultCache(max_bytes=1000)
+    cache.get("small", lambda: frame(10))
+    big = cache.get("big", lambda: frame(1000))
+    assert big.height == 1000 and len(cache) == 1 and cache.bytes == 80
+
+
+def test_results_older_than_the_time_to_live_are_computed_again():
+    now = [0.0]
+    cache = ResultCache(max_bytes=10_000, ttl_s=900, clock=lambda: now[0])
+    assert cache.get("k", lambda: frame(1, 1))["x"][0] == 1
+    now[0] = 899
+    assert cache.get("k", lambda: frame(1, 2))["x"][0] == 1
+    now[0] = 1800
+    assert cache.get("k", lambda: frame(1, 3))["x"][0] == 3
+    assert cache.bytes == 8
+
+
+def test_many_askers_of_one_missing_result_compute_it_once():
+    cache = ResultCache(max_bytes=10_000)
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return frame(3, 9)
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get("k", slow))) for _ in range(6)]
+    threads[0].start()
+    started.wait(5)
+    for t in threads[1:]:
+        t.start()
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert len(calls) == 1 and len(results) == 6 and all(r is results[0] for r in results)
+    assert cache.hits == 5 and cache.misses == 1
+
+
+def test_a_failed_computation_is_not_kept_and_the_next_asker_tries_again():
+    cache = ResultCache(max_bytes=10_000)
+
+    def fails():
+        raise RuntimeError("the mart is busy")
+
+    with pytest.raises(RuntimeError):
+        cache.get("k", fails)
+    assert len(cache) == 0 and cache.get("k", lambda: frame(1, 4))["x"][0] == 4
+
+
+def test_the_budget_is_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CRM_RESULT_CACHE_MB", "1.5")
+    assert configured_max_bytes() == 1_572_864
+    monkeypatch.setenv("CRM_RESULT_CACHE_MB", "lots")
+    with pytest.raises(ValueError, match="CRM_RESULT_CACHE_MB"):
+        configured_max_bytes()
+    monkeypatch.delenv("CRM_RESULT_CACHE_MB")
+    assert configured_max_bytes() == 256 * 1024 * 1024
+
+
+def test_the_dashboard_keeps_many_filter_sets_within_the_budget(app_env, monkeypatch):
+    """data.load's cache over the s mart: every dealer's scorecard and KPI rows asked for in turn, with a budget of
+    a few results; the cache never holds more than the budget, and what it serves equals a fresh read."""
+    from dashboard import data
+    from queries import runner
+    from queries.access import SYSTEM
+    from queries.filters import Filters
+
+    small = ResultCache(max_bytes=8_000)  # about 12 of these results
+    monkeypatch.setattr(data, "_results", small)
+    path, version = data.current_mart()
+    m = runner.connect(app_env)
+    try:
+        dealers = m.checkout().execute("select dealer_id from dealers order by dealer_id").fetchall()
+        sizes = []
+        for (dealer_id,) in dealers:
+            filters = Filters(start_on=date(2024, 1, 1), end_on=date(2024, 12, 31), dealer_id=dealer_id)
+            for name in ("kpi_summary", "dealer_scorecard"):
+                got = data._run_cached(path, version, name, filters, SYSTEM, ())
+                assert got.equals(runner.run(m, name, filters, access=SYSTEM))
+                sizes.append(small.bytes)
+        assert max(sizes) <= small.max_bytes and len(small) < 2 * len(dealers)
+        assert small.misses == 2 * len(dealers)
+    finally:
+        m.close()
+
+
+IN_PLACE_METHODS = {"insert_column", "replace_column", "extend", "set_column_names"}
+
+
+def test_no_page_changes_a_frame_in_place():
+    """A cached frame is served to every asker as the same object: a page that changed one in place (Polars'
+    insert_column, replace_column, extend, in_place=True, or assigning `.columns`) would change it for everyone."""
+    offenders = []
+    for folder in ("dashboard", "views", "analytics", "reports"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+                if isinstance(node, ast.Call):
+                    if isinstance(node.func, ast.Attribute) and node.func.attr in IN_PLACE_METHODS:
+                        offenders.append(f"{where} .{node.func.attr}()")
+                    if any(k.arg == "in_place" for k in node.keywords):
+                        offenders.append(f"{where} in_place=")
+                elif isinstance(node, (ast.Assign, ast.AugAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    offenders += [f"{where} .columns =" for t in targets
+                                  if isinstance(t, ast.Attribute) and t.attr == "columns"]
+    assert offenders == []
