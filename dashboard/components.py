@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboard import data, export, filter_bar, formats, i18n
+from dashboard import data, export, filter_bar, formats, i18n, tables
 from dashboard.i18n import _
 from dashboard.metrics import METRICS, delta_text, format_metric
 from queries.filters import Filters
@@ -74,7 +74,7 @@ def rows_and_sql(df: pl.DataFrame, dataset: str, title: str, filters: Filters | 
     with st.expander(_("Rows and SQL: {title}").format(title=title)):
         if df.height > ROW_LIMIT:
             st.caption(limit_note(ROW_LIMIT, df.height))
-        st.dataframe(df.head(ROW_LIMIT), hide_index=True, width="stretch")
+        st.dataframe(tables.for_browser(df.head(ROW_LIMIT)), hide_index=True, width="stretch")
         st.code(data.sql_of(dataset), language="sql")
         filters_text = filter_bar.describe(filters) if filters else _("none (whole mart)")
         # The files are made only when someone clicks, not on every rerun.
