@@ -1,17 +1,27 @@
-"""Many people at once: N headless Chromium sessions change filters on one dashboard server at the same time.
+"""Many people at once: N sessions change filters on one dashboard server at the same time.
 
-    python -m bench.concurrency --mart /tmp/crm-bench/m7.duckdb [--sessions 10] [--changes 30] [--out FILE]
+    python -m bench.concurrency --mart /tmp/crm-bench/m7.duckdb [--driver ws|chromium] [--sessions 10]
+                                [--changes 30] [--think SECONDS] [--out FILE]
 
-Each session opens the overview, then repeats: pick a region, pick one of its dealers, now and then move to another
-page, each as a person does it in the sidebar (as tests/browser.py's `choose`). A change's time runs from the click
-on the option (or the page's link) to a finished rerun: the page's filter line names the new region or dealer and Streamlit's running indicator is gone.
+Each session opens the overview, then repeats: pick a region, pick one of its dealers, every fifth round move to
+another page first, each as a person does it in the sidebar. Two drivers:
+- ws (the default): each session speaks Streamlit's websocket protocol as its web frontend does (bench/ws_client.py).
+  A change's time runs from sending the rerun to the run's script_finished; the finished run must name the new
+  region or dealer in the page's text (the filter line), else the change is an error, as is an exception on the
+  page, another finish status or more than 120 s. The clients cost the machine next to nothing, so on a small machine
+  the figures are the server's.
+- chromium: headless Chromium, as tests/browser.py's `choose`. A change's time runs from the click on the option (or
+  the page's link) to a finished rerun: the page names the new region or dealer and Streamlit's running indicator
+  is gone. Ten browsers drawing their pages take most of a 2-core machine (load average 18), so there the figures
+  are mostly the browsers' queue: an upper bound of what a server alone would answer.
+`--think S` makes each session pause between changes, exponentially distributed with mean S seconds (seeded per
+session), as a person reading the page would; 0 (the default) is everyone clicking as fast as the server answers.
 The dealers are drawn at random (fixed seed), so a long run asks for filter sets nobody asked for before and the
 server's cache keeps filling: the server's resident memory is sampled every half second to show whether it stops
-growing (st.cache_data holds at most 1,024 results per function for 15 minutes, dashboard/data.py).
+growing (the datasets' results are kept up to a byte budget for 15 minutes, dashboard/result_cache.py).
 
 Prints Markdown (p50 / p95 / max of the changes, errors, memory at the start, peak and end, and by quarter of the
-run) and writes JSON. The browsers run on the same machine as the server: on 2 cores their drawing competes with
-the server, so the figures are an upper bound of what a server alone would answer.
+run; the driver and the think time on its first line) and writes JSON.
 """
 from __future__ import annotations
 
@@ -27,11 +37,13 @@ from pathlib import Path
 
 import duckdb
 
+from bench.ws_client import RerunFailed, StreamlitSession
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, dashboard_process
 
 PAGES = ["Executive overview", "Dealer scorecard", "After-sales service", "Complaints", "Follow-up calls",
          "Campaign ROI and leads", "Customer segments and value"]
 TIMEOUT_MS = 120_000
+DRIVERS = ("ws", "chromium")
 
 
 def dealers_by_region(mart: Path) -> dict[str, list[tuple[str, str]]]:
@@ -98,8 +110,20 @@ async def _choose(page, label: str, option: str) -> float:
     return clicked
 
 
-async def session(browser, url: str, number: int, changes: int, dealers, results: list, errors: list) -> None:
-    rng = random.Random(number)
+async def _think(pause: random.Random, mean_s: float) -> None:
+    """A person reading the page before the next change: exponentially distributed, mean `mean_s` seconds."""
+    if mean_s > 0:
+        await asyncio.sleep(pause.expovariate(1 / mean_s))
+
+
+def _pauses(number: int) -> random.Random:
+    # A stream of its own: the regions and dealers a session picks stay those of its seed, with or without pauses.
+    return random.Random(f"think {number}")
+
+
+async def session(browser, url: str, number: int, changes: int, dealers, results: list, errors: list,
+                  think: float = 0.0) -> None:
+    rng, pause = random.Random(number), _pauses(number)
     context = await browser.new_context(viewport={"width": 1440, "height": 1000})
     page = await context.new_page()
     try:
@@ -109,15 +133,18 @@ async def session(browser, url: str, number: int, changes: int, dealers, results
             try:
                 if step and step % 5 == 0:
                     name = rng.choice(PAGES)
+                    await _think(pause, think)
                     started = time.perf_counter()
                     await page.get_by_role("link", name=name, exact=True).first.click()
                     await _finished(page, name)
                     results.append(("page", time.perf_counter() - started))
                 region = rng.choice(sorted(dealers))
+                await _think(pause, think)
                 started = await _choose(page, "Region", region)
                 await _finished(page, region)
                 results.append(("region", time.perf_counter() - started))
                 dealer_id, dealer_name = rng.choice(dealers[region])
+                await _think(pause, think)
                 started = await _choose(page, "Dealer", f"{dealer_name} (#{dealer_id})")
                 await _finished(page, dealer_id)
                 results.append(("dealer", time.perf_counter() - started))
@@ -127,7 +154,8 @@ async def session(browser, url: str, number: int, changes: int, dealers, results
         await context.close()
 
 
-async def drive(url: str, sessions: int, changes: int, dealers) -> tuple[list, list, float]:
+async def drive(url: str, sessions: int, changes: int, dealers, think: float = 0.0) -> tuple[list, list, float]:
+    """The chromium driver: one browser, a context (a fresh profile) per session."""
     from playwright.async_api import async_playwright
 
     results, errors = [], []
@@ -135,21 +163,77 @@ async def drive(url: str, sessions: int, changes: int, dealers) -> tuple[list, l
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             started = time.perf_counter()
-            await asyncio.gather(*(session(browser, url, n, changes, dealers, results, errors) for n in range(sessions)))
+            await asyncio.gather(*(session(browser, url, n, changes, dealers, results, errors, think)
+                                   for n in range(sessions)))
             return results, errors, time.perf_counter() - started
         finally:
             await browser.close()
+
+
+def _applied(run, kind: str, value: str) -> None:
+    """The finished rerun shows the choice: its text (the filter line, the page's title) names it. A run that does
+    not is an error, as a page that never shows it is in the chromium driver."""
+    if not run.says(value):
+        raise RerunFailed(f"the finished {kind} rerun does not name {value!r}")
+
+
+async def ws_session(url: str, number: int, changes: int, dealers, results: list, errors: list,
+                     think: float = 0.0) -> None:
+    """One session through the websocket protocol: the same choices (same seed) as the chromium driver's."""
+    rng, pause = random.Random(number), _pauses(number)
+    async with StreamlitSession(url, timeout_s=TIMEOUT_MS / 1000) as tab:
+        try:
+            await tab.open("/overview?lang=en")
+        except Exception as error:
+            errors.append(f"session {number} open: {type(error).__name__}: {str(error)[:160]}")
+            return
+        for step in range(changes):
+            try:
+                if step and step % 5 == 0:
+                    name = rng.choice(PAGES)
+                    await _think(pause, think)
+                    run = await tab.switch_page(name)
+                    if run.page_script_hash != tab.pages[name][0]:
+                        raise RerunFailed(f"asked for {name!r}, the server ran another page")
+                    _applied(run, "page", name)
+                    results.append(("page", run.seconds))
+                region = rng.choice(sorted(dealers))
+                await _think(pause, think)
+                run = await tab.choose("Region", region)
+                _applied(run, "region", f"region: {region}")  # the filter line's words, not any mention
+                results.append(("region", run.seconds))
+                dealer_id, dealer_name = rng.choice(dealers[region])
+                await _think(pause, think)
+                run = await tab.choose("Dealer", f"{dealer_name} (#{dealer_id})")
+                _applied(run, "dealer", dealer_id)
+                results.append(("dealer", run.seconds))
+            except Exception as error:  # counted; the session reloads its page and goes on
+                errors.append(f"session {number} step {step}: {type(error).__name__}: {str(error)[:160]}")
+                try:
+                    await tab.reopen()
+                except Exception as again:
+                    errors.append(f"session {number} step {step} reload: {type(again).__name__}: {str(again)[:160]}")
+                    return
+
+
+async def drive_ws(url: str, sessions: int, changes: int, dealers, think: float = 0.0) -> tuple[list, list, float]:
+    """The ws driver: `sessions` websocket sessions in this process's event loop."""
+    results, errors = [], []
+    started = time.perf_counter()
+    await asyncio.gather(*(ws_session(url, n, changes, dealers, results, errors, think) for n in range(sessions)))
+    return results, errors, time.perf_counter() - started
 
 
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def summarise(results, errors, seconds, samples, sessions, changes) -> dict:
+def summarise(results, errors, seconds, samples, sessions, changes, driver: str = "ws", think_s: float = 0.0) -> dict:
     times = [t for _, t in results]
     rss = [mb for _, mb in samples]
     quarter = max(1, len(rss) // 4)
     return {
+        "driver": driver, "think_s": think_s,
         "sessions": sessions, "changes_per_session": changes, "seconds": seconds, "count_changes": len(times),
         "count_errors": len(errors), "errors": errors[:20],
         "p50_s": percentile(times, 50) if times else None, "p95_s": percentile(times, 95) if times else None,
@@ -164,9 +248,12 @@ def summarise(results, errors, seconds, samples, sessions, changes) -> dict:
 
 def markdown(s: dict) -> str:
     rss = s["rss_mb"]
+    driver = s.get("driver", "chromium")
+    think = f"think time {s['think_s']:g} s on average" if s.get("think_s") else "no think time"
     lines = [
-        f"{s['sessions']} sessions x {s['changes_per_session']} rounds, {s['count_changes']} changes in "
-        f"{s['seconds']:.0f} s, {s['count_errors']} errors; load average at the end {s['load_average'][0]:.1f}",
+        f"{s['sessions']} sessions x {s['changes_per_session']} rounds ({driver} driver, {think}), "
+        f"{s['count_changes']} changes in {s['seconds']:.0f} s, {s['count_errors']} errors; "
+        f"load average at the end {s['load_average'][0]:.1f}",
         "",
         "| change | n | p50 s | p95 s |",
         "| --- | ---: | ---: | ---: |",
@@ -175,8 +262,10 @@ def markdown(s: dict) -> str:
         lines.append(f"| {kind} | {v['n']} | {v['p50_s']:.2f} | {v['p95_s']:.2f} |")
     lines.append(f"| **all** | {s['count_changes']} | **{s['p50_s']:.2f}** | **{s['p95_s']:.2f}** |")
     if "server_cpu_s" in s:
+        others = (f"the websocket clients {s['client_cpu_s']:.1f} s" if driver == "ws" and "client_cpu_s" in s
+                  else "the browsers had the rest")
         lines += ["", f"The server used {s['server_cpu_s']:.0f} s of CPU in the {s['seconds']:.0f} s "
-                  f"({s['server_cpu_s'] / s['seconds']:.2f} cores on average; the browsers had the rest), "
+                  f"({s['server_cpu_s'] / s['seconds']:.2f} cores on average; {others}), "
                   f"{s['server_cpu_s'] / max(s['count_changes'], 1):.2f} s per change."]
     lines += ["", f"Server memory (RSS): {rss['start']:.0f} MB at the start, peak {rss['peak']:.0f} MB, "
               f"{rss['end']:.0f} MB at the end; the largest by quarter of the run: "
@@ -188,23 +277,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.concurrency", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mart", required=True, type=Path)
+    parser.add_argument("--driver", choices=DRIVERS, default="ws",
+                        help="ws: Streamlit's websocket protocol (default); chromium: headless Chromium")
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--changes", type=int, default=30, help="rounds per session (a region and a dealer each)")
+    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                        help="mean pause between a session's changes (exponential, seeded per session); default 0")
     parser.add_argument("--out", type=Path, default=Path("bench/results/concurrency.json"))
     args = parser.parse_args(argv)
+    drive_with = drive_ws if args.driver == "ws" else drive
     dealers = dealers_by_region(args.mart)
     with dashboard_process(args.mart) as (url, process):
         sampler = MemorySampler(process.pid)
         sampler.start()
         try:
-            cpu_from = sampler.cpu_s()
-            results, errors, seconds = asyncio.run(drive(url, args.sessions, args.changes, dealers))
+            cpu_from, client_cpu_from = sampler.cpu_s(), time.process_time()
+            results, errors, seconds = asyncio.run(drive_with(url, args.sessions, args.changes, dealers, args.think))
             server_cpu_s = sampler.cpu_s() - cpu_from
+            client_cpu_s = time.process_time() - client_cpu_from   # this process: the ws clients (not the browsers)
         finally:
             sampler.stop.set()
             sampler.join()
-    summary = summarise(results, errors, seconds, sampler.samples, args.sessions, args.changes)
+    summary = summarise(results, errors, seconds, sampler.samples, args.sessions, args.changes,
+                        driver=args.driver, think_s=args.think)
     summary["server_cpu_s"] = server_cpu_s
+    if args.driver == "ws":
+        summary["client_cpu_s"] = client_cpu_s
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({**summary, "rss_samples": sampler.samples}, indent=1))
     print(markdown(summary))
