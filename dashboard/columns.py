@@ -208,6 +208,8 @@ COLUMNS: dict[str, Column] = {
     "monetary": _c(N_("Revenue in the period"), "money"),
     "avg_recency_days": _c(N_("Average days since last visit"), "days"),
     "avg_frequency": _c(N_("Average transactions"), "number"),
+    "sum_recency_days": _c(N_("Days since last visit, summed"), "count"),
+    "sum_frequency": _c(N_("Transactions, summed"), "count"),
     "customer_share": _c(N_("Share of customers"), "share"),
     "revenue_share": _c(N_("Share of revenue"), "share"),
     "percentile": _c(N_("Top customers (%)"), "count"),

@@ -53,6 +53,8 @@ def test_segments_to_a_customers_360_and_back_by_link(server, s_mart, tmp_path):
         wait_for_app(page)
         assert "list_segment=loyal" in unquote(page.url)
         loyal = scored.filter(pl.col("segment") == "loyal")
+        page.get_by_text(f"Customer list: loyal: {loyal.height:,} customers", exact=True).wait_for()
+        page.get_by_text("Show the list, its downloads and Customer 360 links").click()
         page.get_by_text(f"{loyal.height:,} customers, largest revenue first").wait_for()
         with page.expect_download() as info:
             page.get_by_role("button", name="Download the list (CSV)").click()

@@ -53,8 +53,13 @@ def test_rfm_tab_shows_the_periods_segments_and_a_region_rescores_them(app_env, 
     table = frame_with(at, "meaning")
     assert dict(zip(table["segment"], table["count_customers"])) == {
         s: int(scored.filter(pl.col("segment") == s).height) for s in table["segment"]}
-    # The campaign list starts on champions: its size is the whole segment, its table a page of it.
-    assert any(f"**Customer list: champions**: {champions['count_customers']:,} customers" in m.value for m in at.markdown)
+    # The campaign list starts on champions: its size (known from the segments) is shown at once; the list itself,
+    # a page of the whole segment, when asked for.
+    assert any(m.value == f"**Customer list: champions**: {champions['count_customers']:,} customers" for m in at.markdown)
+    assert not any("rfm_code" in d.value.columns for d in at.dataframe)
+    at.toggle(key="show_segment_list").set_value(True).run()
+    assert any(f"**Customer list: champions**: {champions['count_customers']:,} customers, largest revenue first" in m.value
+               for m in at.markdown)
     assert len(frame_with(at, "rfm_code")) == min(100, champions["count_customers"])
 
     region = tables["dealers"].sort("dealer_id")["region"][0]
@@ -67,6 +72,8 @@ def test_a_segment_and_tier_list_holds_exactly_that_group(app_env, tables, year)
     at = segments_page()
     at.selectbox(key="list_segment").select("loyal").run()
     at.selectbox(key="list_tier").select("B").run()
+    assert any(m.value == "**Customer list: loyal and tier B**" for m in at.markdown)  # no count until listed
+    at.toggle(key="show_segment_list").set_value(True).run()
     assert not at.exception
     scored = independent.rfm(tables, year)
     want = scored.filter((pl.col("segment") == "loyal") & (pl.col("tier") == "B"))
@@ -79,6 +86,7 @@ def test_picking_a_customer_in_a_list_opens_their_360(app_env, tables, year):
     # Under a filter: passing the bound filters to switch_page again used to fail ("bound to a widget").
     region = tables["dealers"].sort("dealer_id")["region"][0]
     at = segments_page(query={"region": region})
+    at.toggle(key="show_segment_list").set_value(True).run()
     first = at.selectbox(key="open_segment_list").options[0]
     at.selectbox(key="open_segment_list").select(first).run()
     assert not at.exception
@@ -93,7 +101,9 @@ def test_value_tiers_tab_shows_the_80_20_head(app_env, tables, year):
     a = scored.filter(pl.col("tier") == "A")
     assert metric(at, "Customers making 80% of revenue") == format_metric("tier_a_customer_share", a.height / scored.height)
     assert metric(at, "Tier A customers") == f"{a.height:,}"
-    assert any(f"**Customer list: tier A**: {a.height:,} customers" in m.value for m in at.markdown)
+    assert any(m.value == f"**Customer list: tier A**: {a.height:,} customers" for m in at.markdown)
+    at.toggle(key="show_tier_list").set_value(True).run()
+    assert any(f"**Customer list: tier A**: {a.height:,} customers, largest revenue first" in m.value for m in at.markdown)
 
 
 def test_cohorts_tab_by_quarter_under_a_segment_filter(app_env, tables, year):

@@ -324,3 +324,17 @@ def test_the_portrait_finds_the_demos_fleet_champions(tables, year, mart):
     fleet = got.filter((pl.col("attribute") == "customer_type") & (pl.col("value") == "fleet")).row(0, named=True)
     assert fleet["share_ratio"] > 3 and fleet["count_group"] > 100
     assert got.filter(pl.col("attribute") == "city")["value"].n_unique() == 12   # 10 cities, other, not recorded
+
+
+@pytest.mark.parametrize("name", ["year", "region", "fleet", "nothing"])
+def test_the_segments_added_up_from_the_grid_equal_rfm_segments(tables, mart, year, name):
+    """The segments page reads the grid once and adds its cells up (dashboard/segments.py from_grid): the same rows,
+    in the same order, as rfm_segments.sql scores them (sums of doubles to 1e-12)."""
+    from polars.testing import assert_frame_equal
+
+    from dashboard.segments import from_grid
+
+    f = {"year": year, "region": slices(tables, year)["region"], "fleet": replace(year, customer_types=("fleet",)),
+         "nothing": replace(year, start_on=date(2000, 1, 1), end_on=date(2000, 1, 31))}[name]
+    assert_frame_equal(from_grid(runner.run(mart, "rfm_grid", f)), runner.run(mart, "rfm_segments", f),
+                       check_exact=False, rel_tol=1e-12, abs_tol=1e-9)

@@ -59,18 +59,29 @@ def group_name(segment: str | None, tier: str | None) -> str:
     return segments.segment_name(segment) if segment else _("tier {tier}").format(tier=tier)
 
 
-def customer_list(segment: str | None, tier: str | None, key: str) -> None:
-    customers = data.load("segment_customers", filters, segment=segment, tier=tier)
+def customer_list(segment: str | None, tier: str | None, key: str, count: int | None = None) -> None:
+    """The group's customers, listed when asked for: a list scores every customer in scope and sorts them by
+    revenue (half a second for a large region on the l mart), and most visits want the segments, not the list.
+    `count` is the group's size where the page already knows it."""
     title = _("Customer list: {group}").format(group=group_name(segment, tier))
+    header = st.empty()  # above the switch, filled once it is known whether the list is shown
+    if not st.toggle(_("Show the list, its downloads and Customer 360 links"), key=f"show_{key}"):
+        if count is not None:
+            header.markdown(_("**{title}**: {count} customers").format(title=title, count=formats.number(count)))
+        else:
+            header.markdown(f"**{title}**")
+        return
+    customers = data.load("segment_customers", filters, segment=segment, tier=tier)
     if customers.is_empty():
+        header.markdown(f"**{title}**")
         components.empty_state(_("No customers in this group for these filters."))
         return
     count = formats.number(len(customers))
     if len(customers) > LIST_ROWS:
-        st.markdown(_("**{title}**: {count} customers, largest revenue first (the first {rows} shown; the downloads "
-                      "hold all)").format(title=title, count=count, rows=LIST_ROWS))
+        header.markdown(_("**{title}**: {count} customers, largest revenue first (the first {rows} shown; the "
+                          "downloads hold all)").format(title=title, count=count, rows=LIST_ROWS))
     else:
-        st.markdown(_("**{title}**: {count} customers, largest revenue first").format(title=title, count=count))
+        header.markdown(_("**{title}**: {count} customers, largest revenue first").format(title=title, count=count))
     tables.show(customers.head(LIST_ROWS), key=f"table_{key}",
                 answer=["customer_id", "segment", "tier", "monetary", "last_transacted_on", "rfm_code"])
     download_list(customers, title, key)
@@ -84,7 +95,9 @@ NO_CUSTOMERS = N_("No customer in scope had a sale or service visit in this peri
 
 if rfm_tab.open:
     with rfm_tab:
-        rfm = data.load("rfm_segments", filters)
+        # The segments are added up from the grid's cells: the customers are scored once (dashboard/segments.py).
+        grid = data.load("rfm_grid", filters)
+        rfm = segments.from_grid(grid)
         scored = int(rfm["count_customers"].sum())
         if scored == 0:
             components.empty_state(_(NO_CUSTOMERS))
@@ -108,7 +121,6 @@ if rfm_tab.open:
                     key="rfm_segment_chart")
                 components.rows_and_sql(rfm, "rfm_segments", _("RFM segments"), filters, as_of, key="rfm_segments")
             with right:
-                grid = data.load("rfm_grid", filters)
                 charts.show(segments.rfm_grid_chart(grid), key="rfm_heatmap")
                 st.caption(_("Scores are quintiles (5 = the best fifth); tied customers share a score, so a score no "
                              "tied group starts in stays empty."))
@@ -125,7 +137,8 @@ if rfm_tab.open:
                                   format_func=labels.get)
             tier = b.selectbox(_("Value tier"), TIERS, index=None, key="list_tier", placeholder=_("Any tier"),
                                bind="query-params")
-            customer_list(segment, tier, key="segment_list")
+            known = rfm.filter(pl.col("segment") == segment)["count_customers"] if segment and not tier else None
+            customer_list(segment, tier, key="segment_list", count=int(known[0]) if known is not None and len(known) else None)
 
 if tier_tab.open:
     with tier_tab:
@@ -154,7 +167,8 @@ if tier_tab.open:
                          "B: the next 15%; C: the rest."))
             st.subheader(_("Export a tier as a customer list"))
             tier = st.selectbox(_("Tier"), TIERS, key="tier_list", bind="query-params")
-            customer_list(None, tier, key="tier_list")
+            known = tiers.filter(pl.col("tier") == tier)["count_customers"]
+            customer_list(None, tier, key="tier_list", count=int(known[0]) if len(known) else None)
 
 if cohort_tab.open:
     with cohort_tab:
