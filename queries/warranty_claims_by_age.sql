@@ -12,18 +12,24 @@ bands as (
         as t(band_order, age_band, from_months, to_months)
 ),
 sold as (
-    select customer_key, product_id, sold_on, sum(quantity)::bigint as quantity
+    select customer_key, product_id, sold_on, quantity
     from scoped_sales(date '1900-01-01', $end_on, $scope)
+),
+-- The vehicles sold per model and day: a band's days depend only on the day sold, so the band arithmetic runs once
+-- per day, not once per sale (4.2 million rows for a large region on the l mart, 160 ms).
+sold_days as (
+    select product_id, sold_on, sum(quantity)::bigint as quantity
+    from sold
     group by all
 ),
--- The days each sale's vehicles spent in each band within the period: [sold + from, sold + to) meets [start, end].
+-- The days each day's vehicles spent in each band within the period: [sold + from, sold + to) meets [start, end].
 exposure as (
     select s.product_id, b.band_order,
            sum(s.quantity * greatest(0, date_diff('day',
                greatest((s.sold_on + to_months(b.from_months))::date, $start_on::date),
                least(coalesce((s.sold_on + to_months(b.to_months))::date, $end_on::date + 1), $end_on::date + 1)))) / 365.25
                as vehicle_years
-    from sold s
+    from sold_days s
     cross join bands b
     group by all
 ),
