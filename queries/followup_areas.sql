@@ -6,55 +6,58 @@
 -- period. Region and national rows ignore the geography filter (they are the yardstick, as far as the person may
 -- see) but keep the others, as on the dealer scorecard; calls made by HQ (no dealer) are in no row.
 with
-calls as (
-    select dealer_id, call_type, follows_id, follows_on, called_at, outcome, survey_id, csat, is_first_call
+-- Read twice (the attempts, the scored answers) rather than kept: keeping every call of the reach in memory for the
+-- second reading cost more than reading them again (the l mart: 80 ms against 30).
+calls as not materialized (
+    select dealer_id, follows_on, called_at, outcome, survey_id, csat, is_first_call
     from scoped_followup_calls($start_on, $end_on, $reach)
     where dealer_id is not null and ($call_type = 'all' or call_type::varchar = $call_type)
-),
-first_calls as (
-    select dealer_id, called_at::date - follows_on as days_to_first_call
-    from calls
-    where is_first_call
 ),
 -- A survey is dated the day of its call or later: the window reaches a month past the period's end.
 scores as (
     select survey_id, score
     from scoped_surveys($start_on, ($end_on + interval 31 day)::date, $reach)
 ),
+-- The attempts and the first calls' days in one grouping; only the answered calls meet the scores below (a left join
+-- of every call to the surveys was the query's largest step).
 call_counts as (
     select
-        c.dealer_id,
+        dealer_id,
         count(*) as count_attempts,
-        count(*) filter (where c.outcome = 'answered') as count_answered,
-        count(r.score) filter (where is_promoter(r.score)) as count_promoters,
-        count(r.score) filter (where is_detractor(r.score)) as count_detractors,
-        count(r.score) as count_nps_responses,
-        count(c.csat) filter (where c.outcome = 'answered') as count_csat,
-        sum(c.csat) filter (where c.outcome = 'answered') as sum_csat
-    from calls c
-    left join scores r on r.survey_id = c.survey_id and c.outcome = 'answered'
-    group by c.dealer_id
-),
-event_counts as (
-    select dealer_id, count(*) as count_first_calls, sum(days_to_first_call) as sum_days_to_first_call
-    from first_calls
+        count(*) filter (where outcome = 'answered') as count_answered,
+        count(csat) filter (where outcome = 'answered') as count_csat,
+        sum(csat) filter (where outcome = 'answered') as sum_csat,
+        count(*) filter (where is_first_call) as count_first_calls,
+        sum(called_at::date - follows_on) filter (where is_first_call) as sum_days_to_first_call
+    from calls
     group by dealer_id
+),
+nps_counts as (
+    select
+        c.dealer_id,
+        count(*) filter (where is_promoter(r.score)) as count_promoters,
+        count(*) filter (where is_detractor(r.score)) as count_detractors,
+        count(*) as count_nps_responses
+    from calls c
+    join scores r on r.survey_id = c.survey_id
+    where c.outcome = 'answered'
+    group by c.dealer_id
 ),
 per_dealer as (
     select
         d.dealer_id, d.dealer_name, d.region, d.province,
         coalesce(c.count_attempts, 0) as count_attempts,
         coalesce(c.count_answered, 0) as count_answered,
-        coalesce(c.count_promoters, 0) as count_promoters,
-        coalesce(c.count_detractors, 0) as count_detractors,
-        coalesce(c.count_nps_responses, 0) as count_nps_responses,
+        coalesce(n.count_promoters, 0) as count_promoters,
+        coalesce(n.count_detractors, 0) as count_detractors,
+        coalesce(n.count_nps_responses, 0) as count_nps_responses,
         coalesce(c.count_csat, 0) as count_csat,
         coalesce(c.sum_csat, 0) as sum_csat,
-        coalesce(e.count_first_calls, 0) as count_first_calls,
-        coalesce(e.sum_days_to_first_call, 0) as sum_days_to_first_call
+        coalesce(c.count_first_calls, 0) as count_first_calls,
+        coalesce(c.sum_days_to_first_call, 0) as sum_days_to_first_call
     from scoped_dealers($reach) d
     left join call_counts c using (dealer_id)
-    left join event_counts e using (dealer_id)
+    left join nps_counts n using (dealer_id)
 ),
 rolled_up as (
     select
