@@ -2,7 +2,8 @@
 
 Nothing here names a page's datasets: each page registered in app.py runs under AppTest with the cached
 dataset access recorded, after each filter change of `filter_changes`. The recorded calls are then replayed
-through queries.runner.run (cold: no result cache) and through dashboard.data.load (warm: st.cache_data).
+through queries.runner.run (cold: no result cache) and through dashboard.data.load (warm: the shared result cache,
+dashboard/result_cache.py).
 """
 from __future__ import annotations
 
@@ -141,7 +142,7 @@ def filter_changes(db: Path) -> list[tuple[str, str, object]]:
 def measure_pages(db: Path, repeats: int, log, only: str | None = None) -> dict[str, dict[str, PageRun]]:
     """For each page and filter change: the calls made, the bytes sent, and the AppTest render times.
 
-    Each repeat starts a new session on the page, clears st.cache_data and applies the change (a cold
+    Each repeat starts a new session on the page, clears st.cache_data and the result cache and applies the change (a cold
     render: every dataset computed), then reruns the same view (a warm render: every dataset cached).
     """
     import streamlit as st

@@ -35,9 +35,9 @@ call_counts as (
 nps_counts as (
     select
         c.dealer_id,
-        count(*) filter (where is_promoter(r.score)) as count_promoters,
-        count(*) filter (where is_detractor(r.score)) as count_detractors,
-        count(*) as count_nps_responses
+        count(r.score) filter (where is_promoter(r.score)) as count_promoters,
+        count(r.score) filter (where is_detractor(r.score)) as count_detractors,
+        count(r.score) as count_nps_responses
     from calls c
     join scores r on r.survey_id = c.survey_id
     where c.outcome = 'answered'
