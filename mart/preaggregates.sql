@@ -70,6 +70,41 @@ from followup_calls_in_context
 group by all
 order by month, dealer_id;
 
+-- One row per month x calling dealer x call type of follow-up call attempts: how they ended, the CSAT of the answered
+-- ones, and the events first called then with their days from the event (follow-up pages; HQ's calls have no dealer).
+create table followup_months as
+select date_trunc('month', called_at)::date as month, dealer_id, region, province, call_type,
+       count(*) as count_attempts,
+       count(*) filter (where outcome = 'answered') as count_answered,
+       count(*) filter (where outcome = 'refused') as count_refused,
+       count(*) filter (where outcome = 'not_reached') as count_not_reached,
+       count(csat) filter (where outcome = 'answered') as count_csat,
+       sum(csat) filter (where outcome = 'answered') as sum_csat,
+       count(*) filter (where is_first_call) as count_first_calls,
+       sum(called_at::date - follows_on) filter (where is_first_call) as sum_days_to_first_call
+from followup_calls_in_context
+group by all
+order by month, dealer_id;
+
+-- The NPS of the surveys that answered calls produced, by the call's month, dealer and type and the survey's place
+-- and month. A page counts a survey dated up to 31 days after its period's last day: a survey in the call's month or
+-- the next is always within that, so its day is kept (survey_day) only for a survey two or more months after the
+-- call's month (0 otherwise), and the twins test the day exactly.
+create table followup_survey_months as
+select date_trunc('month', f.called_at)::date as month, f.dealer_id, f.region, f.province, f.call_type,
+       r.region as survey_region, r.province as survey_province, r.dealer_id as survey_dealer_id,
+       date_trunc('month', r.surveyed_on)::date as survey_month,
+       case when r.surveyed_on >= date_trunc('month', f.called_at) + interval 2 month then day(r.surveyed_on)::integer else 0 end
+           as survey_day,
+       count(r.score) filter (where is_promoter(r.score)) as count_promoters,
+       count(r.score) filter (where is_detractor(r.score)) as count_detractors,
+       count(r.score) as count_nps_responses
+from followup_calls_in_context f
+join surveys_in_context r on r.survey_id = f.survey_id
+where f.outcome = 'answered'
+group by all
+order by month, dealer_id;
+
 -- One row per campaign: all its contacts and all its leads, wherever they are (the denominators that apportion a
 -- national campaign's cost to a scope; scope.sql's campaign_results_in_scope counts them the same way).
 create table campaign_counts as

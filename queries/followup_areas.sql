@@ -88,4 +88,4 @@ from rolled_up
 where (level = 'dealer' and dealer_id in (select dealer_id from in_scope))
    or (level = 'region' and region in (select region from in_scope))
    or level = 'national'
-order by level = 'national', level = 'region', response_rate nulls last, dealer_id
+order by level = 'national', level = 'region', response_rate nulls last, dealer_id, region  -- region: ties in a fixed order

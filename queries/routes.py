@@ -32,7 +32,7 @@ def routed_sql(name: str) -> str:
     return compose(original, (PREAGGREGATED_DIR / f"{name}.sql").read_text())
 
 
-_PART = re.compile(r"^(\w+) as (?:materialized )?\(\n.*?^\)", re.M | re.S)
+_PART = re.compile(r"^(\w+) as (?:(?:not )?materialized )?\(\n.*?^\)", re.M | re.S)
 
 
 def parts(sql: str) -> dict[str, re.Match]:

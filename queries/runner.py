@@ -46,6 +46,7 @@ REQUIRED_TABLES = (
     # mart/preaggregates.sql (queries/routes.py)
     "sales_months", "service_months", "survey_months", "complaint_months", "lead_months", "followup_call_months",
     "campaign_counts", "campaign_places", "customer_active_spans", "maintenance_visits", "customer_months",
+    "followup_months", "followup_survey_months",
 )
 
 

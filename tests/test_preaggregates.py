@@ -20,7 +20,8 @@ YEAR = Filters(start_on=date(2025, 12, 1), end_on=date(2026, 11, 30))
 # The parameters a routed dataset binds besides the filters, as its page passes them (each set is compared).
 EXTRA: dict[str, list[dict]] = {"maintenance_due": [{"page": 1}, {"page": 3}, {"page": 0}],
                                  "campaign_attribution": [{"window_days": 30}, {"window_days": 90}],
-                                 "campaign_lift": [{"window_days": 30}]}
+                                 "campaign_lift": [{"window_days": 30}],
+                                 "followup_areas": [{"call_type": "all"}, {"call_type": "complaint_callback"}]}
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +135,57 @@ def test_every_part_of_a_twin_is_used(name):
     for part in routes.parts(routes.PREAGGREGATED_DIR.joinpath(f"{name}.sql").read_text()):
         if part not in original:
             assert len(re.findall(rf"\b{part}\b", twin)) > 1, part
+
+
+# ---- surveys dated long after their calls: the follow-up twins' 31-day window, tested to the day ----
+LATE_SURVEY_DAYS = ["2026-07-20", "2026-09-15", "2026-09-30", "2026-10-01", "2026-10-02", "2026-10-15", "2026-10-31",
+                    "2026-11-01"]
+
+
+@pytest.fixture(scope="module")
+def late_surveys(s_mart, tmp_path_factory):
+    """A copy of the s mart whose surveys from August 2026's first answered calls are dated on LATE_SURVEY_DAYS in
+    turn: before the call, the next month, and around the 31 days after an August or a September period's end."""
+    import shutil
+
+    import duckdb
+
+    from mart.build import ROLLUPS_SQL, build_preaggregates, rollup_tables
+
+    path = tmp_path_factory.mktemp("late_surveys") / "mart.duckdb"
+    shutil.copy(s_mart, path)
+    con = duckdb.connect(str(path))
+    moved = con.execute(f"""
+        update surveys s set surveyed_on = d.day
+        from (
+            select f.survey_id, ({LATE_SURVEY_DAYS}::date[])[1 + (row_number() over (order by f.called_at, f.call_id) - 1)
+                                                            % {len(LATE_SURVEY_DAYS)}] as day
+            from followup_calls f
+            where f.outcome = 'answered' and f.survey_id is not null
+              and f.called_at >= timestamp '2026-08-01' and f.called_at < timestamp '2026-09-01'
+            qualify row_number() over (order by f.called_at, f.call_id) <= 48
+        ) d
+        where s.survey_id = d.survey_id
+    """).fetchone()[0]
+    for name in rollup_tables():
+        con.execute(f"drop table if exists {name}")
+    con.execute(ROLLUPS_SQL.read_text())
+    build_preaggregates(con)
+    con.close()
+    assert moved == 48
+    return path
+
+
+@pytest.mark.parametrize("name", ["followup_areas", "followup_by_type"])
+def test_the_follow_up_twins_count_a_late_survey_as_the_facts_do(name, late_surveys, monkeypatch):
+    m = runner.connect(late_surveys)
+    try:
+        for start, end in [("2026-08-01", "2026-08-31"), ("2026-07-01", "2026-08-31"), ("2026-08-01", "2026-09-30"),
+                           ("2026-09-01", "2026-10-31")]:
+            filters = Filters(start_on=date.fromisoformat(start), end_on=date.fromisoformat(end))
+            assert routes.sql_for(name, bound_params(filters, SYSTEM)) is not None
+            for extra in EXTRA.get(name, [{}]):
+                routed, facts = run_both(m, name, filters, SYSTEM, extra, monkeypatch)
+                assert_frame_equal(routed, facts, check_exact=True)
+    finally:
+        m.close()
