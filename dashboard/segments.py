@@ -91,9 +91,10 @@ def _rate(numerator: pl.Expr, denominator) -> pl.Expr:
 
 
 def from_grid(grid: pl.DataFrame) -> pl.DataFrame:
-    """The named segments (the rows of queries/rfm_segments.sql) added up from the score grid's cells: every
-    segment is a set of cells, so the page scores its customers once, not once per dataset (each scoring ranks every
-    customer in scope: 170 ms on the l mart). tests/test_segments_queries.py holds it equal to rfm_segments."""
+    """The named segments added up from the score grid's cells (every segment is a set of cells), so the page
+    scores its customers once, not once per dataset (each scoring ranks every customer in scope: 170 ms on the l
+    mart): count, revenue, shares and averages, largest revenue first. tests/test_segments_queries.py checks them
+    against an independent scoring."""
     per = grid.group_by("segment").agg(pl.col("count_customers", "revenue", "sum_recency_days", "sum_frequency").sum())
     count = pl.col("count_customers")
     customers, revenue = per["count_customers"].sum(), per["revenue"].sum()

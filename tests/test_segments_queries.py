@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+from dashboard.segments import from_grid
 from queries import runner
 from queries.filters import COMPARE_LAST_YEAR, Filters
 from tests.independent import segments as independent
@@ -67,7 +68,7 @@ def test_rfm_scores_are_quintiles_and_every_segment_and_tier_occurs(tables, mart
 def test_segment_summary_grid_and_tiers_add_up(tables, mart, year):
     f = slices(tables, year)["region"]
     scored = independent.rfm(tables, f)
-    segments = runner.run(mart, "rfm_segments", f)
+    segments = from_grid(runner.run(mart, "rfm_grid", f))   # as the segments page adds the grid's cells up
     want = independent.by_group(scored, "segment")
     assert segments.height == 8
     for row in segments.iter_rows(named=True):
@@ -278,7 +279,7 @@ def test_customer_360_scores_are_the_customers_row_of_the_segment_list(tables, m
 
 def test_a_period_without_transactions_gives_empty_results_not_errors(mart):
     nothing = Filters(start_on=date(1990, 1, 1), end_on=date(1990, 12, 31))
-    assert runner.run(mart, "rfm_segments", nothing)["count_customers"].sum() == 0
+    assert from_grid(runner.run(mart, "rfm_grid", nothing))["count_customers"].sum() == 0
     assert runner.run(mart, "value_tiers", nothing)["count_customers"].sum() == 0
     assert runner.run(mart, "value_pareto", nothing).is_empty()
     assert runner.run(mart, "cohort_retention", nothing, grain="month").is_empty()
@@ -327,14 +328,23 @@ def test_the_portrait_finds_the_demos_fleet_champions(tables, year, mart):
 
 
 @pytest.mark.parametrize("name", ["year", "region", "fleet", "nothing"])
-def test_the_segments_added_up_from_the_grid_equal_rfm_segments(tables, mart, year, name):
-    """The segments page reads the grid once and adds its cells up (dashboard/segments.py from_grid): the same rows,
-    in the same order, as rfm_segments.sql scores them (sums of doubles to 1e-12)."""
-    from polars.testing import assert_frame_equal
-
-    from dashboard.segments import from_grid
-
+def test_the_segments_added_up_from_the_grid_match_polars(tables, mart, year, name):
+    """The segments page's rows (dashboard/segments.py from_grid over rfm_grid): every named segment, its customers,
+    revenue, shares and averages as the independent scoring gives them, largest revenue first."""
     f = {"year": year, "region": slices(tables, year)["region"], "fleet": replace(year, customer_types=("fleet",)),
          "nothing": replace(year, start_on=date(2000, 1, 1), end_on=date(2000, 1, 31))}[name]
-    assert_frame_equal(from_grid(runner.run(mart, "rfm_grid", f)), runner.run(mart, "rfm_segments", f),
-                       check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
+    got = from_grid(runner.run(mart, "rfm_grid", f))
+    want = independent.by_group(independent.rfm(tables, f), "segment") if name != "nothing" else None
+    assert sorted(got["segment"]) == sorted(independent.SEGMENT_OF["segment"].unique())
+    assert got["revenue"].to_list() == sorted(got["revenue"].to_list(), reverse=True)
+    for row in got.iter_rows(named=True):
+        w = want.filter(pl.col("segment") == row["segment"]) if want is not None else pl.DataFrame()
+        if w.is_empty():
+            assert row["count_customers"] == 0 and row["avg_recency_days"] is None
+            continue
+        w = w.row(0, named=True)
+        assert row["count_customers"] == w["count_customers"]
+        assert close(row["revenue"], w["revenue_cents"] / 100)
+        assert close(row["customer_share"], w["customer_share"]) and close(row["revenue_share"], w["revenue_share"])
+        assert close(row["avg_customer_revenue"], w["revenue_cents"] / 100 / w["count_customers"])
+        assert close(row["avg_recency_days"], w["avg_recency_days"]) and close(row["avg_frequency"], w["avg_frequency"])

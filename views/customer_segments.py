@@ -119,7 +119,9 @@ if rfm_tab.open:
                     [segments.segment_name(s) for s in rfm["segment"]], rfm["customer_share"].to_list(),
                     rfm["revenue_share"].to_list(), _("Each segment's share of customers and of revenue"), height=520),
                     key="rfm_segment_chart")
-                components.rows_and_sql(rfm, "rfm_segments", _("RFM segments"), filters, as_of, key="rfm_segments")
+                # The segments' rows with the SQL they come from: the grid's, its cells added up by segment.
+                components.rows_and_sql(rfm, "rfm_grid", _("RFM segments (the grid's cells added up)"), filters, as_of,
+                                        key="rfm_segments")
             with right:
                 charts.show(segments.rfm_grid_chart(grid), key="rfm_heatmap")
                 st.caption(_("Scores are quintiles (5 = the best fifth); tied customers share a score, so a score no "
