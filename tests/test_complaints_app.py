@@ -34,8 +34,14 @@ def data_as_of(s_mart):
         m.close()
 
 
-def open_page(query: dict | None = None) -> AppTest:
-    return open_app("views/complaint_handling.py", query, timeout=60)
+def open_page(query: dict | None = None, steps: bool = True) -> AppTest:
+    """The page, with its "Time in each step" tab opened unless `steps` is False: that tab is drawn only when open
+    (its two datasets were a third of the page's queries), the others always."""
+    at = open_app("views/complaint_handling.py", query, timeout=60)
+    if steps:
+        at.session_state["complaint_tab"] = at.tabs[1].label   # in the page's language
+        at.run()
+    return at
 
 
 def tile(at: AppTest, name: str):
@@ -57,6 +63,16 @@ def assert_tiles(at: AppTest, want: dict) -> None:
 
 
 
+
+
+def test_the_step_tab_is_drawn_only_when_opened(app_env):
+    at = open_page(steps=False)
+    assert not at.exception
+    headings = [s.value for s in at.subheader]
+    assert "Time in each step: is HQ or the dealer slow?" not in headings and "Backlog over time" in headings
+    at.session_state["complaint_tab"] = "Time in each step"
+    at.run()
+    assert "Time in each step: is HQ or the dealer slow?" in [s.value for s in at.subheader]
 
 
 def test_default_view_shows_the_figures_as_of_the_datas_date(app_env, tables, data_as_of):

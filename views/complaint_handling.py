@@ -157,91 +157,94 @@ with open_tab:
     components.rows_and_sql(trend, "complaint_status_trend", _("Backlog over time"), filters, moment, key="complaint_status_trend")
 
 # ---- time in each step ----
-with steps_tab:
-    st.subheader(_("Time in each step: is HQ or the dealer slow?"))
-    tiles(["hours_to_dispatch", "hours_to_acknowledge", "hours_to_resolve"], current, previous)
-    st.caption(_("Hours: the median from receipt, over the period's complaints that had reached the step."))
-    steps = data.load("complaint_step_times", filters, as_of=moment)
-    if steps.filter(pl.col("level") == "national").is_empty():
-        components.empty_state(_("No complaint of the period had finished a step by then in this scope."))
-    else:
-        has_geo = bool(filters.region or filters.province or filters.dealer_id is not None)
-        whole = _("all your dealers") if data.current_access().is_limited else _("national")
-        areas = cx.step_areas(steps, has_geo, whole)
-        if has_geo:
-            st.caption(_("Hours in each step by dealer, against its region (grey): bars are the median, whiskers reach "
-                         "the 90th percentile. Dark blue: HQ's step; light blue: the dealer's. Click a bar to list its complaints."))
+# Drawn when opened: its two datasets (every dealer by step, and the monthly trend) were a third of the page's
+# query time after each filter change, for a tab most visits do not open.
+if steps_tab.open:
+    with steps_tab:
+        st.subheader(_("Time in each step: is HQ or the dealer slow?"))
+        tiles(["hours_to_dispatch", "hours_to_acknowledge", "hours_to_resolve"], current, previous)
+        st.caption(_("Hours: the median from receipt, over the period's complaints that had reached the step."))
+        steps = data.load("complaint_step_times", filters, as_of=moment)
+        if steps.filter(pl.col("level") == "national").is_empty():
+            components.empty_state(_("No complaint of the period had finished a step by then in this scope."))
         else:
-            st.caption(_("Hours in each step by region, against the whole (grey): bars are the median, whiskers reach "
-                         "the 90th percentile. Dark blue: HQ's step; light blue: the dealer's. Click a bar to list its complaints."))
-        groups = list(areas.shown.sort("step_order").group_by("step_order", "step", "owner", maintain_order=True))
-        # Two charts a row on a screen; Streamlit stacks the columns on a phone, one chart a row.
-        for pair in (groups[:2], groups[2:4]):
-            for cell, ((order, step, owner), rows) in zip(st.columns(2), pair):
-                rows = rows.sort(pl.col("level") == areas.level, "median_hours", descending=[False, True])
-                colour = cx.DEALER_STEP if owner == "dealer" else cx.HQ_STEP
-                fig = go.Figure()
-                fig.add_bar(
-                    y=rows["area"].to_list(), x=rows["median_hours"].to_list(), orientation="h",
-                    error_x={"type": "data", "symmetric": False, "array": (rows["p90_hours"] - rows["median_hours"]).to_list(),
-                             "arrayminus": [0] * rows.height, "color": charts.YARDSTICK, "thickness": 1},
-                    customdata=list(zip(rows["key"].to_list(), rows["level"].to_list())),
-                    marker_color=[charts.YARDSTICK if lv != areas.level else colour for lv in rows["level"]],
-                    hovertext=[_("{area}: median {median}, 90th percentile {p90} ({count} complaints)").format(
-                        area=a, median=fmt(m, "hours"), p90=fmt(p, "hours"), count=formats.number(n))
-                        for a, m, p, n in zip([d or a for d, a in zip(rows["dealer_name"], rows["area"])], rows["median_hours"],
-                                              rows["p90_hours"], rows["count_complaints"])],
-                    hoverinfo="text",
-                )
-                fig.update_layout(xaxis_title=_("hours"), yaxis={"autorange": "reversed"})
-                title = _("{owner}: {step}").format(owner=pgettext("owner", owner), step=pgettext("step", step))
-                key = f"steps_chart_{order}"
-                with cell:
-                    charts.show(charts.finish(fig, title, height=110 + 26 * rows.height, legend=False), key,
-                                on_select=cx.drill_from_steps(key), selection_mode="points")
-        if areas.total > areas.drawn:
-            st.caption(_("The {drawn} dealers with the most complaints are drawn; every dealer is in the downloads under "
-                         "“Rows and SQL” below.").format(
-                drawn=areas.drawn))
-    components.rows_and_sql(steps, "complaint_step_times", _("Hours in each step"), filters, moment, key="complaint_step_times")
+            has_geo = bool(filters.region or filters.province or filters.dealer_id is not None)
+            whole = _("all your dealers") if data.current_access().is_limited else _("national")
+            areas = cx.step_areas(steps, has_geo, whole)
+            if has_geo:
+                st.caption(_("Hours in each step by dealer, against its region (grey): bars are the median, whiskers reach "
+                             "the 90th percentile. Dark blue: HQ's step; light blue: the dealer's. Click a bar to list its complaints."))
+            else:
+                st.caption(_("Hours in each step by region, against the whole (grey): bars are the median, whiskers reach "
+                             "the 90th percentile. Dark blue: HQ's step; light blue: the dealer's. Click a bar to list its complaints."))
+            groups = list(areas.shown.sort("step_order").group_by("step_order", "step", "owner", maintain_order=True))
+            # Two charts a row on a screen; Streamlit stacks the columns on a phone, one chart a row.
+            for pair in (groups[:2], groups[2:4]):
+                for cell, ((order, step, owner), rows) in zip(st.columns(2), pair):
+                    rows = rows.sort(pl.col("level") == areas.level, "median_hours", descending=[False, True])
+                    colour = cx.DEALER_STEP if owner == "dealer" else cx.HQ_STEP
+                    fig = go.Figure()
+                    fig.add_bar(
+                        y=rows["area"].to_list(), x=rows["median_hours"].to_list(), orientation="h",
+                        error_x={"type": "data", "symmetric": False, "array": (rows["p90_hours"] - rows["median_hours"]).to_list(),
+                                 "arrayminus": [0] * rows.height, "color": charts.YARDSTICK, "thickness": 1},
+                        customdata=list(zip(rows["key"].to_list(), rows["level"].to_list())),
+                        marker_color=[charts.YARDSTICK if lv != areas.level else colour for lv in rows["level"]],
+                        hovertext=[_("{area}: median {median}, 90th percentile {p90} ({count} complaints)").format(
+                            area=a, median=fmt(m, "hours"), p90=fmt(p, "hours"), count=formats.number(n))
+                            for a, m, p, n in zip([d or a for d, a in zip(rows["dealer_name"], rows["area"])], rows["median_hours"],
+                                                  rows["p90_hours"], rows["count_complaints"])],
+                        hoverinfo="text",
+                    )
+                    fig.update_layout(xaxis_title=_("hours"), yaxis={"autorange": "reversed"})
+                    title = _("{owner}: {step}").format(owner=pgettext("owner", owner), step=pgettext("step", step))
+                    key = f"steps_chart_{order}"
+                    with cell:
+                        charts.show(charts.finish(fig, title, height=110 + 26 * rows.height, legend=False), key,
+                                    on_select=cx.drill_from_steps(key), selection_mode="points")
+            if areas.total > areas.drawn:
+                st.caption(_("The {drawn} dealers with the most complaints are drawn; every dealer is in the downloads under "
+                             "“Rows and SQL” below.").format(
+                    drawn=areas.drawn))
+        components.rows_and_sql(steps, "complaint_step_times", _("Hours in each step"), filters, moment, key="complaint_step_times")
 
-    st.subheader(_("Are we getting faster?"))
-    step_trend = data.load("complaint_step_trend", filters, as_of=moment)
-    if step_trend.is_empty():
-        components.empty_state(_("No step finished in the period in this scope."))
-    else:
-        speeds = cx.step_speeds(step_trend)
-        st.markdown(cx.speed_summary(speeds))
-        st.markdown("\n".join("- " + cx.speed_words(s) for s in speeds))
-        fig = go.Figure()
-        for (order, step, owner), rows in step_trend.sort("step_order", "month").group_by(
-                "step_order", "step", "owner", maintain_order=True):
-            fig.add_scatter(
-                x=rows["month"].to_list(), y=rows["median_hours"].to_list(), mode="lines+markers",
-                name=_("{owner}: {step}").format(owner=pgettext("owner", owner), step=pgettext("step", step)),
-                line={"color": cx.DEALER_STEP if owner == "dealer" else cx.HQ_STEP,
-                      "dash": "solid" if order in (1, 3) else "dot", "width": 3},
-                hovertext=[_("median {median}, 90th percentile {p90} ({count} complaints)").format(
-                    median=fmt(m, "hours"), p90=fmt(p, "hours"), count=formats.number(n))
-                    for m, p, n in zip(rows["median_hours"], rows["p90_hours"], rows["count_complaints"])],
-                hoverinfo="text+name",
-            )
-        low, high = step_trend["median_hours"].min(), step_trend["median_hours"].max()
-        # A log axis with plain ticks (1, 3, 10, 30 ...): Plotly's own read "5 2 1000 5 2 100".
-        hour_ticks = [t for t in (0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000) if low / 3 <= t <= high * 3]
-        ticks, labels = cx.month_ticks(step_trend["month"].unique().sort().to_list())
-        fig.update_layout(xaxis={"tickvals": ticks, "ticktext": labels, "tickangle": 0},
-                          yaxis={"type": "log", "title": _("hours (log scale)"), "tickvals": hour_ticks,
-                                 "ticktext": [formats.number(t, 1 if t < 1 else 0) for t in hour_ticks]})
-        charts.show(charts.finish(fig, _("Median hours of each step, by the month it finished"), height=460),
-                    "step_trend_chart")
-        with st.expander(_("How this is worked out")):
-            st.markdown(_("The trend of each step is the Theil-Sen slope of its monthly median hours (the median of the "
-                          "slopes between every pair of months), over the months with at least 5 finished steps. "
-                          "\"Faster\" or \"slower\" only when the whole 95% interval of the slope is on one side of zero; "
-                          "otherwise there is no clear change. A negative slope is faster."))
-            st.markdown("\n".join("- " + cx.speed_method(s) for s in speeds))
-    components.rows_and_sql(step_trend, "complaint_step_trend", _("Step hours by month"), filters, moment, key="complaint_step_trend")
+        st.subheader(_("Are we getting faster?"))
+        step_trend = data.load("complaint_step_trend", filters, as_of=moment)
+        if step_trend.is_empty():
+            components.empty_state(_("No step finished in the period in this scope."))
+        else:
+            speeds = cx.step_speeds(step_trend)
+            st.markdown(cx.speed_summary(speeds))
+            st.markdown("\n".join("- " + cx.speed_words(s) for s in speeds))
+            fig = go.Figure()
+            for (order, step, owner), rows in step_trend.sort("step_order", "month").group_by(
+                    "step_order", "step", "owner", maintain_order=True):
+                fig.add_scatter(
+                    x=rows["month"].to_list(), y=rows["median_hours"].to_list(), mode="lines+markers",
+                    name=_("{owner}: {step}").format(owner=pgettext("owner", owner), step=pgettext("step", step)),
+                    line={"color": cx.DEALER_STEP if owner == "dealer" else cx.HQ_STEP,
+                          "dash": "solid" if order in (1, 3) else "dot", "width": 3},
+                    hovertext=[_("median {median}, 90th percentile {p90} ({count} complaints)").format(
+                        median=fmt(m, "hours"), p90=fmt(p, "hours"), count=formats.number(n))
+                        for m, p, n in zip(rows["median_hours"], rows["p90_hours"], rows["count_complaints"])],
+                    hoverinfo="text+name",
+                )
+            low, high = step_trend["median_hours"].min(), step_trend["median_hours"].max()
+            # A log axis with plain ticks (1, 3, 10, 30 ...): Plotly's own read "5 2 1000 5 2 100".
+            hour_ticks = [t for t in (0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000) if low / 3 <= t <= high * 3]
+            ticks, labels = cx.month_ticks(step_trend["month"].unique().sort().to_list())
+            fig.update_layout(xaxis={"tickvals": ticks, "ticktext": labels, "tickangle": 0},
+                              yaxis={"type": "log", "title": _("hours (log scale)"), "tickvals": hour_ticks,
+                                     "ticktext": [formats.number(t, 1 if t < 1 else 0) for t in hour_ticks]})
+            charts.show(charts.finish(fig, _("Median hours of each step, by the month it finished"), height=460),
+                        "step_trend_chart")
+            with st.expander(_("How this is worked out")):
+                st.markdown(_("The trend of each step is the Theil-Sen slope of its monthly median hours (the median of the "
+                              "slopes between every pair of months), over the months with at least 5 finished steps. "
+                              "\"Faster\" or \"slower\" only when the whole 95% interval of the slope is on one side of zero; "
+                              "otherwise there is no clear change. A negative slope is faster."))
+                st.markdown("\n".join("- " + cx.speed_method(s) for s in speeds))
+        components.rows_and_sql(step_trend, "complaint_step_trend", _("Step hours by month"), filters, moment, key="complaint_step_trend")
 
 # ---- categories, reopen rate, callback; dealers against their region ----
 with where_tab:
