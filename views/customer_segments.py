@@ -59,6 +59,12 @@ def group_name(segment: str | None, tier: str | None) -> str:
     return segments.segment_name(segment) if segment else _("tier {tier}").format(tier=tier)
 
 
+def group_size(groups: pl.DataFrame, column: str, value: str | None) -> int | None:
+    """The customers of one segment or tier, from the page's own table of them (None when it has no such row)."""
+    found = groups.filter(pl.col(column) == value)["count_customers"]
+    return int(found[0]) if len(found) else None
+
+
 def customer_list(segment: str | None, tier: str | None, key: str, count: int | None = None) -> None:
     """The group's customers, listed when asked for: a list scores every customer in scope and sorts them by
     revenue (half a second for a large region on the l mart), and most visits want the segments, not the list.
@@ -139,8 +145,8 @@ if rfm_tab.open:
                                   format_func=labels.get)
             tier = b.selectbox(_("Value tier"), TIERS, index=None, key="list_tier", placeholder=_("Any tier"),
                                bind="query-params")
-            known = rfm.filter(pl.col("segment") == segment)["count_customers"] if segment and not tier else None
-            customer_list(segment, tier, key="segment_list", count=int(known[0]) if known is not None and len(known) else None)
+            customer_list(segment, tier, key="segment_list",
+                          count=group_size(rfm, "segment", segment) if segment and not tier else None)
 
 if tier_tab.open:
     with tier_tab:
@@ -169,8 +175,7 @@ if tier_tab.open:
                          "B: the next 15%; C: the rest."))
             st.subheader(_("Export a tier as a customer list"))
             tier = st.selectbox(_("Tier"), TIERS, key="tier_list", bind="query-params")
-            known = tiers.filter(pl.col("tier") == tier)["count_customers"]
-            customer_list(None, tier, key="tier_list", count=int(known[0]) if len(known) else None)
+            customer_list(None, tier, key="tier_list", count=group_size(tiers, "tier", tier))
 
 if cohort_tab.open:
     with cohort_tab:
