@@ -113,6 +113,23 @@ def wait_for_app(page) -> None:
     page.wait_for_timeout(300)
 
 
+def download(page, button, path: Path, tries: int = 3) -> Path:
+    """Click a download button and save what it sends to `path`. A rerun that redraws the button while it is clicked
+    swallows the click (seen on two busy cores, on several pages): the click is tried again after the app settles, as a
+    person would click again; a button that never sends a file still fails after `tries` clicks."""
+    for attempt in range(tries):
+        try:
+            with page.expect_download(timeout=20_000) as info:
+                button.click()
+            info.value.save_as(path)
+            return path
+        except Exception:
+            if attempt == tries - 1:
+                raise
+            wait_for_app(page)
+    return path
+
+
 def reveal_personal_fields(page, reason: str) -> None:
     """On Customer 360: open the personal fields, type the reason, and switch the reveal on."""
     page.get_by_text("Personal fields", exact=True).click()

@@ -10,7 +10,7 @@ import pytest
 
 from mart.generate import WARRANTY_PROBLEM_PRODUCT
 from queries.filters import Filters
-from tests.browser import chromium_page, dashboard_server, wait_for_app
+from tests.browser import chromium_page, dashboard_server, download, wait_for_app
 from tests.independent import after_sales as independent
 from tests.independent import frame
 
@@ -36,10 +36,7 @@ def test_the_after_sales_page_leads_with_its_answer_and_exports_the_list(server,
         sentence.wait_for()
         assert f"{WARRANTY_PROBLEM_PRODUCT} has" in sentence.inner_text()
         page.get_by_text("Rows and SQL: Vehicles due for maintenance").first.click()
-        with page.expect_download() as info:
-            page.get_by_role("button", name="CSV, rows only").first.click()
-        path = tmp_path / "due.csv"
-        info.value.save_as(path)
+        path = download(page, page.get_by_role("button", name="CSV, rows only").first, tmp_path / "due.csv")
     with open(path, encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert [r["Customer no."] for r in rows] == due["customer_id"].head(100).to_list()   # human headers

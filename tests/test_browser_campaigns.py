@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from dashboard.metrics import format_metric
 from queries.filters import Filters
-from tests.browser import chromium_page, choose, dashboard_server, wait_for_app
+from tests.browser import chromium_page, choose, dashboard_server, download, wait_for_app
 from tests.independent import campaigns as independent
 from tests.independent import frame
 
@@ -114,18 +114,7 @@ def test_filter_drill_reload_and_move_budget(server, s_mart, tmp_path):
             wait_for_app(page)
         page.get_by_text("Rows and SQL: Budget what-if").click()
         wait_for_app(page)
-        path = tmp_path / "what_if.csv"
-        # A rerun that redraws the button while it is clicked swallows the click (seen once on two busy cores): retry.
-        for attempt in range(3):
-            try:
-                with page.expect_download(timeout=20_000) as info:
-                    page.get_by_role("button", name="Download CSV").last.click()
-                info.value.save_as(path)
-                break
-            except Exception:
-                if attempt == 2:
-                    raise
-                wait_for_app(page)
+        path = download(page, page.get_by_role("button", name="Download CSV").last, tmp_path / "what_if.csv")
         raw = path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")   # a byte-order mark: Excel on Chinese Windows reads UTF-8
         text = raw.decode("utf-8-sig")

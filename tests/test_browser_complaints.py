@@ -15,7 +15,7 @@ from dashboard import formats
 from dashboard.columns import column
 from dashboard.metrics import format_metric
 from queries.filters import Filters
-from tests.browser import chromium_page, dashboard_server, wait_for_app
+from tests.browser import chromium_page, dashboard_server, download, wait_for_app
 from tests.independent import complaints as independent
 
 pytestmark = pytest.mark.browser
@@ -130,10 +130,7 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
         page.get_by_text(f"{behind.height:,} complaints — age of open complaints: {bucket}").wait_for()
 
         page.get_by_text("Rows and SQL: Complaints behind the bar").click()
-        with page.expect_download() as info:
-            page.get_by_role("button", name="Download CSV").last.click()
-        path = tmp_path / "complaints.csv"
-        info.value.save_as(path)
+        path = download(page, page.get_by_role("button", name="Download CSV").last, tmp_path / "complaints.csv")
         raw = path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")   # a byte-order mark: Excel on Chinese Windows reads UTF-8
         text = raw.decode("utf-8-sig")
