@@ -42,7 +42,8 @@ class MartOutdated(QueryError):
 # Tables the datasets read that a mart built by an older version may lack (mart/rollups.sql).
 REQUIRED_TABLES = (
     "customer_profiles", "sale_followups", "sales_in_context", "service_visits_in_context", "surveys_in_context",
-    "complaints_in_context", "campaign_contacts_in_context", "followup_calls_in_context", "targets",
+    "complaints_in_context", "campaign_contacts_in_context", "followup_calls_in_context", "campaign_touches",
+    "sale_touches", "targets",
     # mart/preaggregates.sql (queries/routes.py)
     "sales_months", "service_months", "survey_months", "complaint_months", "lead_months", "followup_call_months",
     "campaign_counts", "campaign_places", "customer_active_spans", "maintenance_visits", "customer_months",

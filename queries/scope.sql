@@ -210,18 +210,6 @@ shares as (
 )
 select *, actual_cost::double * cost_share as cost_in_scope from shares;
 
--- One row per campaign touch of a customer: a treatment-arm contact on the day it was made and again on the
--- day of the response, and a campaign's lead (once it names a customer) on the day it was created. The
--- control arm was held out and received nothing, so it never touches.
-create or replace temp macro campaign_touches() as table
-select customer_key, campaign_id, contacted_on as touched_on from campaign_contacts_in_context where arm = 'treatment'
-union all
-select customer_key, campaign_id, responded_on from campaign_contacts_in_context where arm = 'treatment' and responded_on is not null
-union all
-select p.customer_key, l.campaign_id, l.created_at::date
-from leads l join customer_profiles p using (customer_id)
-where l.campaign_id is not null;
-
 -- One row per sale in the dates and scope that some attribution rule credits to a campaign, with the campaign
 -- under each rule: recorded (the mart's sales.campaign_id), last touch and first touch (the latest / earliest
 -- campaign touch of the customer in the p_window_days days up to and including the sale day; a same-day tie
@@ -234,14 +222,15 @@ sales_in_scope as (
     from scoped_sales(p_start_on, p_end_on, s)
 ),
 touched as (
-    select s.sale_id,
+    -- sale_touches (mart/rollups.sql) holds each sale's touches up to 365 days before it; a longer window fails
+    -- rather than quietly counting fewer touches than asked.
+    select t.sale_id,
            arg_max(t.campaign_id, row(t.touched_on, t.campaign_id)) as last_touch_campaign_id,
            arg_min(t.campaign_id, row(t.touched_on, t.campaign_id)) as first_touch_campaign_id
-    from sales_in_scope s
-    join campaign_touches() t
-      on t.customer_key = s.customer_key
-     and t.touched_on between s.sold_on - p_window_days::integer and s.sold_on
-    group by s.sale_id
+    from sale_touches t
+    where t.days_before <= case when p_window_days::integer between 0 and 365 then p_window_days::integer
+                                else error('the attribution window must be 0 to 365 days') end
+    group by t.sale_id
 )
 select s.*, t.last_touch_campaign_id, t.first_touch_campaign_id
 from sales_in_scope s

@@ -235,6 +235,15 @@ def _to_months(tree):
     return tree.transform(rule)
 
 
+def _error(tree):
+    """error(message) (fail the query with this message) is raise_error(message) in Spark."""
+    def rule(node):
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "error":
+            return exp.Anonymous(this="raise_error", expressions=[e.copy() for e in node.expressions])
+        return node
+    return tree.transform(rule)
+
+
 def _row_is_struct(tree):
     """row(a, b) (a value that orders by a, then b: arg_max(x, row(...))) is struct(a, b) in Spark."""
     def rule(node):
@@ -688,7 +697,7 @@ def _asof_joins(tree):
 
 RULES = (_no_materialized, _enums, _scope_fields, _date_minus_date, _true_division, _avg_as_double, _row_is_struct,
          _arrays_overlap, _list_position, _percentile, _date_diff, _ranges, _generator_casts, _unnest_structs,
-         _lateral_values, _any_value, _generators_over_aggregates, _interval_choices, _to_months, _ordered_lists,
+         _lateral_values, _any_value, _generators_over_aggregates, _interval_choices, _to_months, _error, _ordered_lists,
          _asof_joins)
 
 

@@ -107,7 +107,8 @@ def test_the_lift_is_not_trivially_empty(views, mart):
     assert (got["count_treatment_buyers"] > 0).sum() >= 20
 
 
-@pytest.mark.parametrize(("name", "window"), [("year", 30), ("three_years", 90), ("region", 30), ("channel", 60)])
+@pytest.mark.parametrize(("name", "window"), [("year", 30), ("three_years", 90), ("region", 30), ("channel", 60),
+                                            ("year", 0), ("three_years", 365)])
 def test_attribution_rules_match_polars(name, window, views, tables, mart):
     f = views[name]
     got = runner.run(mart, "campaign_attribution", f, window_days=window)
@@ -126,6 +127,14 @@ def test_the_rules_really_differ_and_the_window_matters(views, mart):
     assert (narrow["last_touch"] != narrow["first_touch"]).sum() >= 1
     assert (wide["last_touch"] != wide["first_touch"]).sum() > (narrow["last_touch"] != narrow["first_touch"]).sum()
     assert wide["last_touch"].sum() > narrow["last_touch"].sum()
+
+
+@pytest.mark.parametrize("window", [-1, 366])
+def test_a_window_the_touches_do_not_cover_fails_rather_than_counting_fewer(window, views, mart):
+    """The touches are kept for 365 days before each sale (mart/rollups.sql sale_touches): a longer window would
+    quietly credit fewer sales than asked, so it fails, naming the limit."""
+    with pytest.raises(Exception, match="0 to 365 days"):
+        runner.run(mart, "campaign_attribution", views["year"], window_days=window)
 
 
 @pytest.mark.parametrize("name", ["year", "region", "dealer", "channel"])

@@ -84,3 +84,28 @@ def test_the_scope_of_calls_and_targets_is_the_dealers_region(s_mart):
                                     & pl.col("month").is_between(date(2026, 1, 1), date(2026, 6, 1)))
     assert calls == want_calls > 0
     assert targets == (in_months.height, in_months["units_target"].sum()) and in_months.height > 0
+
+
+def test_sale_touches_hold_each_sales_campaign_touches_of_the_year_before(s_mart, s_con):
+    """campaign_touches and sale_touches against the touches recomputed from the contacts and leads
+    (tests/independent/campaigns.py): every touch within 365 days up to and including the sale day, none other."""
+    from tests.independent.campaigns import touches
+
+    t = read_tables(s_mart)
+    keys = s_con.sql("select customer_id, customer_key from customer_profiles").pl()
+    all_touches = touches(t)
+    got_touches = s_con.sql("select customer_key, campaign_id, touched_on from campaign_touches").pl()
+    want_touches = all_touches.join(keys, on="customer_id").select("customer_key", "campaign_id", "touched_on")
+    assert got_touches.height == all_touches.height > 0
+    assert got_touches.sort(pl.all()).equals(want_touches.sort(pl.all()))
+
+    got = s_con.sql("select sale_id, campaign_id, touched_on, days_before from sale_touches").pl()
+    want = (
+        t["sales"].select("sale_id", "customer_id", "sold_on").join(all_touches, on="customer_id")
+        .with_columns(days_before=(pl.col("sold_on") - pl.col("touched_on")).dt.total_days().cast(pl.Int32))
+        .filter(pl.col("days_before").is_between(0, 365))
+        .select("sale_id", "campaign_id", "touched_on", "days_before")
+    )
+    assert want["days_before"].max() > 300 and (want["days_before"] == 0).any()  # both ends are exercised
+    assert got.height == want.height
+    assert got.sort(pl.all()).equals(want.sort(pl.all()))
