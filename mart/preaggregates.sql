@@ -170,8 +170,8 @@ join customer_profiles c using (customer_key)
 group by n.customer_key, n.span, c.home_region, c.home_province, c.home_dealer_id
 order by last_month, customer_key;
 
--- One row per maintenance visit of a vehicle (a customer x model), in the vehicle's order of visits: the previous
--- and the next visit's day, its number among the vehicle's visits, and the customer's latest purchase of the model
+-- One row per maintenance visit of a vehicle (a customer x model), in the vehicle's order of visits: the next
+-- visit's day, the vehicle's visit days in the 18 months up to it, and the customer's latest purchase of the model
 -- on or before it. A vehicle's last maintenance at a day E is then the one row with visited_on <= E < the next
 -- visit's day, so the maintenance list reads one row per vehicle instead of grouping every visit of 18 months.
 -- Built over every visit: the routed list is used only for a person who may see the whole network.
@@ -179,9 +179,12 @@ create table maintenance_visits as
 with
 visits as (
     select customer_key, product_id, visited_on, visit_id, mileage_km, dealer_id, region, province,
-           lag(visited_on) over vehicle as previous_visited_on,
            lead(visited_on) over vehicle as next_visited_on,
-           row_number() over vehicle as visit_number
+           -- The vehicle's visit days in the 18 months up to this visit's day, its own day included: how many of
+           -- them fall in the 18 months to a period's end, when this is the vehicle's last visit by then, without
+           -- reading those months' visits again (queries/preaggregated/maintenance_due.sql).
+           list(visited_on) over (partition by customer_key, product_id order by visited_on
+                                  range between interval 18 month preceding and current row) as visit_days_18_months
     from service_visits_in_context
     where service_type = 'maintenance' and product_id is not null
     window vehicle as (partition by customer_key, product_id order by visited_on, visit_id)

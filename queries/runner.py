@@ -53,7 +53,8 @@ REQUIRED_TABLES = (
 
 # Columns a mart built by an older version lacks (mart/schema.sql, mart/rollups.sql).
 REQUIRED_COLUMNS = ("mart_info.customer_types", "customer_profiles.customer_key", "rejects.severity",
-                    "followup_calls_in_context.is_first_call", "sales_in_context.serviced_within_12_months")
+                    "followup_calls_in_context.is_first_call", "sales_in_context.serviced_within_12_months",
+                    "maintenance_visits.visit_days_18_months")
 
 
 class Mart:

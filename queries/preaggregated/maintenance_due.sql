@@ -3,26 +3,21 @@
 -- among all visits, as the original finds it among the visits of $reach): in_scope and rule from each vehicle's last
 -- visit by the period's end instead of `maintained` and `sold`, which go unused; and the listed customers' numbers.
 last_visits as (
-    select customer_key, product_id, visited_on as last_maintenance_on, visit_number, mileage_km, dealer_id,
+    select customer_key, product_id, visited_on as last_maintenance_on, visit_days_18_months, mileage_km, dealer_id,
            region, province, sold_on
     from maintenance_visits
     where visited_on between ($end_on::date - interval 18 month)::date + 1 and $end_on
       and (next_visited_on is null or next_visited_on > $end_on)
       and in_geo(region, province, dealer_id, $scope)
 ),
--- The first visit of each such vehicle within the 18 months: the visits in the window are the ones numbered from it.
-first_visits as (
-    select customer_key, product_id, visit_number as first_number
-    from maintenance_visits
-    where visited_on between ($end_on::date - interval 18 month)::date + 1 and $end_on
-      and (previous_visited_on is null or previous_visited_on <= ($end_on::date - interval 18 month)::date)
-      and (customer_key, product_id) in (select customer_key, product_id from last_visits)
-),
 in_scope as (
-    select m.customer_key, m.product_id, m.last_maintenance_on, m.visit_number - f.first_number + 1 as count_maintenance_visits,
+    -- The visits in the 18 months to the end: the last visit's own and those before it in those months (a vehicle's
+    -- last visit by the end is no later than the end, so its 18 months reach back at least as far).
+    select m.customer_key, m.product_id, m.last_maintenance_on,
+           len(list_filter(m.visit_days_18_months, lambda day: day > ($end_on::date - interval 18 month)::date))
+               as count_maintenance_visits,
            m.mileage_km, m.dealer_id, d.dealer_name, m.region, m.province, m.sold_on
     from last_visits m
-    join first_visits f using (customer_key, product_id)
     left join dealers d on d.dealer_id = m.dealer_id
 ),
 rule as (
