@@ -192,7 +192,7 @@ def step_speeds(step_trend: pl.DataFrame) -> list[StepSpeed]:
 def speed_words(s: StepSpeed) -> str:
     """One step's verdict in plain words, for everyone."""
     step, owner = pgettext("step", s.step), pgettext("owner", s.owner)
-    step = step[:1].upper() + step[1:]   # it starts the line
+    step = formats.sentence_start(step)   # it starts the line
     t = s.trend
     if t.verdict == FASTER:
         return _("**{step}** ({owner}): getting faster, about {hours} quicker each month").format(

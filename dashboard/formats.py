@@ -77,6 +77,12 @@ def is_zero_change(text: str | None) -> bool:
     return bool(text) and not text.startswith(("+", "-"))
 
 
+def sentence_start(text: str) -> str:
+    """Text that starts a sentence, a line or a label: its first letter capitalised ("region" -> "Region"; Chinese
+    is left as it is). Only the first letter: the rest keeps its own case ("SLA breach")."""
+    return text[:1].upper() + text[1:]
+
+
 def month(day: date | datetime | None) -> str:
     """2026年11月 / Nov 2026."""
     return EMPTY if day is None else format_skeleton("yMMM", day, locale=babel_locale())

@@ -695,7 +695,7 @@ def portrait_largest_age(portrait: pl.DataFrame) -> dict | None:
 def portrait_headline(portrait: pl.DataFrame, group: str) -> str:
     """The portrait's answer: what most sets the group apart from the base, and its largest age band."""
     parts = []
-    group = group[:1].upper() + group[1:]   # it starts the sentence ("Champions are ...")
+    group = formats.sentence_start(group)   # it starts the sentence ("Champions are ...")
     top = portrait_standout(portrait)
     if top is not None and top["share_ratio"] >= 1.1:
         parts.append(_(LIKELY[top["attribute"]]).format(

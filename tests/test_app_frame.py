@@ -8,7 +8,7 @@ import polars as pl
 
 from dashboard.metrics import format_metric
 from queries.filters import Filters
-from tests.apptest import APP, metric_value, new_app
+from tests.apptest import APP, chart, metric_value, new_app, open_app
 from tests.independent import frame as independent
 
 PAGES = ["views/overview.py", "views/dealer_scorecard.py", "views/data_quality.py"]
@@ -44,6 +44,17 @@ def test_region_filter_changes_the_numbers_and_cascades(app_env, tables, as_of):
     assert metric_value(at, "Units sold") == format_metric("units", want["units"])
     provinces = set(tables["dealers"].filter(pl.col("region") == region)["province"])
     assert set(at.selectbox(key="province").options) == provinces
+
+
+def test_the_sales_by_area_legend_names_its_bars_in_the_readers_language(app_env, tables, as_of):
+    """Each bar's kind in the legend is a label ("Region", "HQ direct"; 大区, 总部直销), never the SQL's code."""
+    f = Filters(start_on=as_of - timedelta(days=364), end_on=as_of)
+    has_hq = tables["sales"].filter(pl.col("sold_on").is_between(f.start_on, f.end_on) & pl.col("dealer_id").is_null()).height > 0
+    assert has_hq   # the HQ bar is there to be named
+    for lang, title, want in [("en", "Sales revenue by region", ["Region", "HQ direct"]),
+                              ("zh", "按大区的销售收入", ["大区", "总部直销"])]:
+        spec = chart(open_app(lang=lang), title)
+        assert [trace["name"] for trace in spec["data"]] == want, lang
 
 
 def test_every_page_renders_with_and_without_filters(app_env, tables):

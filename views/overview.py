@@ -141,8 +141,10 @@ elif areas.is_empty():
     components.empty_state(_("No sales in this period and scope."))
 else:
     level = areas.filter(pl.col("level") != "hq")["level"].first() or "region"
+    # The legend names each bar's kind as a label ("Region", 大区); HQ's own sales as the bars name them.
+    legend_names = {v: formats.sentence_start(pgettext("level", v)) for v in ("region", "province", "dealer")}
     shown_areas = areas.with_columns(pl.col("level").replace_strict(
-        {v: pgettext("level", v) for v in ("region", "province", "dealer", "hq")}, default=pl.col("level")).alias("shown_level"),
+        {**legend_names, "hq": _("HQ direct")}, default=pl.col("level")).alias("shown_level"),
         # Sales made by HQ itself, under no dealer (the SQL names them 'HQ direct').
         pl.when(pl.col("level") == "hq").then(pl.lit(_("HQ direct"))).otherwise(pl.col("area")).alias("area"))
     fig = go.Figure()
