@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from dashboard.result_cache import ResultCache, configured_max_bytes
+from dashboard.result_cache import COLUMN_OVERHEAD_BYTES, SWEEP_EVERY_S, ResultCache, charged_bytes, configured_max_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,36 +19,62 @@ def frame(rows: int, value: int = 0) -> pl.DataFrame:
     return pl.DataFrame({"x": pl.Series([value] * rows, dtype=pl.Int64)})  # 8 bytes a row
 
 
+HUNDRED = 8 * 100 + COLUMN_OVERHEAD_BYTES  # what frame(100) is charged: its values and one column's overhead
+
+
+def test_a_frame_is_charged_its_values_and_an_overhead_a_column():
+    assert charged_bytes(frame(100)) == HUNDRED
+    wide = pl.DataFrame({f"c{i}": [1.0] for i in range(15)})
+    assert charged_bytes(wide) == 15 * 8 + 15 * COLUMN_OVERHEAD_BYTES
+
+
 def test_the_least_recently_used_results_go_first_once_the_budget_is_passed():
-    cache = ResultCache(max_bytes=8 * 250)
+    cache = ResultCache(max_bytes=HUNDRED * 5 // 2)
     for key in "abc":
-        cache.get(key, lambda: frame(100))  # 800 bytes each: c pushes a out
-    assert len(cache) == 2 and cache.bytes == 1600
+        cache.get(key, lambda: frame(100))  # c pushes a out
+    assert len(cache) == 2 and cache.bytes == 2 * HUNDRED
     computed = []
     cache.get("b", lambda: computed.append("b") or frame(100))  # a hit: b is now the most recent
     cache.get("d", lambda: frame(100))  # pushes out c, the least recently used
     cache.get("b", lambda: computed.append("b") or frame(100))
     cache.get("c", lambda: computed.append("c") or frame(100))
     assert computed == ["c"]
-    assert cache.bytes <= cache.max_bytes and cache.bytes == 8 * 100 * len(cache)
+    assert cache.bytes <= cache.max_bytes and cache.bytes == HUNDRED * len(cache)
 
 
 def test_a_result_larger_than_the_whole_budget_is_served_but_not_kept():
-    cache = ResultCache(max_bytes=1000)
+    cache = ResultCache(max_bytes=HUNDRED)
     cache.get("small", lambda: frame(10))
     big = cache.get("big", lambda: frame(1000))
-    assert big.height == 1000 and len(cache) == 1 and cache.bytes == 80
+    assert big.height == 1000 and len(cache) == 1 and cache.bytes == 80 + COLUMN_OVERHEAD_BYTES
 
 
 def test_results_older_than_the_time_to_live_are_computed_again():
     now = [0.0]
-    cache = ResultCache(max_bytes=10_000, ttl_s=900, clock=lambda: now[0])
+    cache = ResultCache(max_bytes=100_000, ttl_s=900, clock=lambda: now[0])
     assert cache.get("k", lambda: frame(1, 1))["x"][0] == 1
     now[0] = 899
     assert cache.get("k", lambda: frame(1, 2))["x"][0] == 1
     now[0] = 1800
     assert cache.get("k", lambda: frame(1, 3))["x"][0] == 3
-    assert cache.bytes == 8
+    assert cache.bytes == 8 + COLUMN_OVERHEAD_BYTES
+
+
+def test_results_past_their_time_to_live_are_swept_out_though_nobody_asks_again():
+    """Filter sets nobody repeats: without the sweep their results stay until the budget pushes them out."""
+    now = [0.0]
+    cache = ResultCache(max_bytes=10**9, ttl_s=900, clock=lambda: now[0])
+    for key in range(50):
+        cache.get(key, lambda: frame(10))
+    now[0] = 890
+    cache.get("young", lambda: frame(10))  # swept at 890: nothing is past its time yet
+    now[0] = 901  # the first 50 are past their time to live, "young" is not
+    cache.get("a", lambda: frame(10))
+    assert len(cache) == 52  # not swept again within SWEEP_EVERY_S
+    now[0] = 890 + SWEEP_EVERY_S
+    cache.get("b", lambda: frame(10))
+    assert sorted(map(str, cache._entries)) == ["a", "b", "young"]
+    assert cache.bytes == 3 * (80 + COLUMN_OVERHEAD_BYTES)
 
 
 def test_many_askers_of_one_missing_result_compute_it_once():
@@ -103,7 +129,7 @@ def test_the_dashboard_keeps_many_filter_sets_within_the_budget(app_env, monkeyp
     from queries.access import SYSTEM
     from queries.filters import Filters
 
-    small = ResultCache(max_bytes=8_000)  # about 12 of these results
+    small = ResultCache(max_bytes=200_000)  # about 12 of these results
     monkeypatch.setattr(data, "_results", small)
     path, version = data.current_mart()
     m = runner.connect(app_env)
@@ -143,3 +169,40 @@ def test_no_page_changes_a_frame_in_place():
                     offenders += [f"{where} .columns =" for t in targets
                                   if isinstance(t, ast.Attribute) and t.attr == "columns"]
     assert offenders == []
+
+
+def _allocated_bytes() -> int:
+    """Bytes the C allocator has handed out and not had back (glibc's mallinfo2), DuckDB's Arrow exports included."""
+    import ctypes
+
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    mallinfo2.restype = Mallinfo2
+    info = mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+def test_what_kept_frames_hold_is_within_what_they_are_charged(mart):
+    """Frames read from DuckDB, as the cache keeps them: letting them go gives the C allocator back no more than the
+    cache charged for them, though far more than their values (the estimate the budget used to count)."""
+    import gc
+
+    from queries import runner
+    from queries.filters import Filters
+
+    filters = Filters(start_on=date(2024, 1, 1), end_on=date(2024, 12, 31))
+    names = ("kpi_summary", "kpi_monthly", "dealer_scorecard", "sales_by_area", "service_mix", "churn_status",
+             "followup_monthly", "target_attainment_dealers", "warranty_cost_by_model", "lead_lost_reasons")
+    frames = [runner.run(mart, name, filters) for _ in range(40) for name in names]
+    charged = sum(charged_bytes(f) for f in frames)
+    values = sum(f.estimated_size() for f in frames)
+    gc.collect()
+    before = _allocated_bytes()
+    del frames
+    gc.collect()
+    freed = before - _allocated_bytes()
+    assert freed > 3 * values
+    assert freed <= charged
