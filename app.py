@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth, data, filter_bar, formats, i18n
+from dashboard import auth, data, filter_bar, formats, i18n, stale_widgets
 from dashboard.i18n import N_, _
 from queries import runner
 
@@ -27,6 +27,7 @@ PAGES = [
 
 
 def main() -> None:
+    stale_widgets.forget()   # before any widget registers (dashboard/stale_widgets.py says why)
     # A local icon: the material-icon favicon was fetched from a font host outside the machine.
     i18n.choose_language()
     st.set_page_config(page_title=_("CRM analytics"), page_icon=str(Path(__file__).with_name("static") / "icon.png"),
