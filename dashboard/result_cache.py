@@ -12,7 +12,7 @@ the C allocator's memory against an estimate of 0.12 KB). In a concurrency run t
 76 MB against an estimate of 15 MB: charged by their values, the 256 MB budget would have let it pass a gigabyte,
 and before that only age dropped a result, and only when asked for again. So each kept frame is charged a
 column overhead on top (`charged_bytes`), and results past their time to live are swept out once a minute, not
-only when asked for again (bench/README.md, "Memory").
+only when asked for again (bench/README.md, "Issue 17: memory that stops growing").
 
 It also serves a result to each asker as the same DataFrame, without st.cache_data's pickling round trip per
 hit: Polars frames are immutable unless a caller mutates one in place, and no page does (tests/test_result_cache.py

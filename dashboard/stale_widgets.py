@@ -7,7 +7,7 @@ the old id's entry in its key map. Most widgets keep one id, but a chart that an
 widget whose id includes its figure, and so is a widget keyed by the filters (the alerts page's list): each new
 filter set makes new ones. In the concurrency benchmark ten sessions held 2,600 dead widgets' metadata after
 7 minutes (with Streamlit's run cursors, containers and forms behind them), and the server's memory kept growing
-for as long as the run lasted (bench/README.md, "Memory").
+for as long as the run lasted (bench/README.md, "Issue 17: memory that stops growing").
 
 `forget()` runs at the start of each full run, before any widget registers: what has no value in the session is
 a widget the last run did not draw, and its metadata goes. It reads Streamlit's private state; tests/
