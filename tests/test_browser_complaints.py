@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from dashboard import formats
 from dashboard.columns import column
@@ -65,6 +66,25 @@ def type_date(page, label: str, day) -> None:
     page.get_by_role("heading", name="Complaints").first.click()
 
 
+def settled_bar_boxes(page, chart) -> list:
+    """The chart's bars' boxes once Plotly has stopped redrawing them: the same twice in a row, 250 ms apart. A
+    rerun's chart that arrives after the page looks finished redraws it, and a bar found before that is detached
+    from the page (seen once in CI, under load)."""
+    last = None
+    for _ in range(120):
+        try:
+            bars = chart.locator("g.point path")
+            bars.first.scroll_into_view_if_needed(timeout=5_000)
+            boxes = [bars.nth(i).bounding_box() for i in range(bars.count())]
+        except PlaywrightError:
+            boxes = None
+        if boxes and boxes == last:
+            return boxes
+        last = boxes
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the chart's bars did not settle: {last}")
+
+
 def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, tmp_path):
     data_as_of = s_con.sql("select as_of_on from mart_info").fetchall()[0][0]
     region = tables["dealers"].sort("dealer_id")["region"][0]
@@ -94,10 +114,7 @@ def test_as_of_date_chart_drill_link_export_and_customer(server, tables, s_con, 
 
         # Click the tallest bar of the status chart: the list's tab opens on the complaints of that status.
         counts = independent.status_counts(tables, f, as_of)
-        chart = page.get_by_test_id("stPlotlyChart").first
-        bars = chart.locator("g.point path")
-        bars.first.scroll_into_view_if_needed()
-        boxes = [bars.nth(i).bounding_box() for i in range(bars.count())]
+        boxes = settled_bar_boxes(page, page.get_by_test_id("stPlotlyChart").first)
         tallest = max((b for b in boxes if b), key=lambda b: b["height"])
         page.mouse.click(tallest["x"] + tallest["width"] / 2, tallest["y"] + tallest["height"] / 2)
         wait_for_app(page)
