@@ -5,13 +5,14 @@ After each run Streamlit drops the values of widgets the run did not draw, but n
 (`WStates.widget_metadata`: serializers, callbacks and what those hold), nor, for a keyed widget whose id changes,
 the old id's entry in its key map. Most widgets keep one id, but a chart that answers clicks (`on_select`) is a
 widget whose id includes its figure, and so is a widget keyed by the filters (the alerts page's list): each new
-filter set makes new ones. In the concurrency benchmark ten sessions held 2,600 dead widgets' metadata after
-7 minutes (with Streamlit's run cursors, containers and forms behind them), and the server's memory kept growing
+filter set makes new ones. In the concurrency benchmark ten sessions gathered 2,600 dead widgets' metadata in
+5 minutes (with Streamlit's run cursors, containers and forms behind them), and the server's memory kept growing
 for as long as the run lasted (bench/README.md, "Issue 17: memory that stops growing").
 
 `forget()` runs at the start of each full run, before any widget registers: what has no value in the session is
-a widget the last run did not draw, and its metadata goes. It reads Streamlit's private state; tests/
-test_stale_widgets.py fails if a Streamlit upgrade moves it, or once Streamlit forgets these itself.
+a widget the last run did not draw, and its metadata goes. It reads Streamlit's private state, so
+tests/test_stale_widgets.py fails if an upgrade moves it; once Streamlit forgets these widgets itself (that test
+then passes without the call in app.py), this module should go.
 """
 from __future__ import annotations
 
